@@ -1,0 +1,107 @@
+# Keel — build, run and test. `make` builds build/keel.elf; `make run` boots it in QEMU;
+# `make test` runs every test; `make bench` prints the benchmark figures.
+# `make run` and `make test` install the Debian packages they need (tools/install-deps.sh).
+
+BUILD   := build
+CC      := gcc
+LD      := ld
+HOSTCC  := gcc
+
+# The hypervisor: freestanding C11 (GNU dialect for inline assembly), no SSE/x87 state to
+# save on exits, no red zone (interrupts run on the same stack), frame pointers for
+# stack traces, and every warning an error.
+CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pie -fno-pic \
+           -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+           -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks --param=min-pagesize=0 \
+           -mno-red-zone -mgeneral-regs-only -mno-mmx \
+           -mno-sse -mno-sse2 -mno-80387 -mcmodel=small -m64 \
+           -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
+           -Iinclude -Iarch/x86/include -MMD -MP
+ASFLAGS := -m64 -Iinclude -Iarch/x86/include -MMD -MP
+LDFLAGS := -nostdlib -n -z max-page-size=0x1000 -z noexecstack -T linker.ld
+
+HV_DIRS := boot arch/x86 kernel mm drivers
+HV_SRC  := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
+HV_OBJ  := $(patsubst %,$(BUILD)/%.o,$(HV_SRC))
+
+.PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines
+
+all: $(BUILD)/keel.elf
+
+# V=1 shows the commands.
+Q := $(if $(V),,@)
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+# Two-pass link: the first pass gives the symbol table for panic stack traces, the second
+# links it in. The table sits after the text, so text addresses must not move: checked.
+$(BUILD)/ksyms0.S.o: tools/gen-ksyms.sh
+	@mkdir -p $(BUILD)
+	$(Q)tools/gen-ksyms.sh > $(BUILD)/ksyms0.S
+	$(Q)$(CC) $(ASFLAGS) -c $(BUILD)/ksyms0.S -o $@
+
+$(BUILD)/keel.pass1.elf: $(HV_OBJ) $(BUILD)/ksyms0.S.o linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(HV_OBJ) $(BUILD)/ksyms0.S.o
+
+$(BUILD)/ksyms.S.o: $(BUILD)/keel.pass1.elf tools/gen-ksyms.sh
+	$(Q)tools/gen-ksyms.sh $< > $(BUILD)/ksyms.S
+	$(Q)$(CC) $(ASFLAGS) -c $(BUILD)/ksyms.S -o $@
+
+$(BUILD)/keel.elf: $(BUILD)/keel.pass1.elf $(BUILD)/ksyms.S.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(HV_OBJ) $(BUILD)/ksyms.S.o
+	@nm -n $(BUILD)/keel.pass1.elf | grep ' [tT] ' > $(BUILD)/syms.pass1
+	@nm -n $@ | grep ' [tT] ' > $(BUILD)/syms.final
+	@cmp -s $(BUILD)/syms.pass1 $(BUILD)/syms.final || \
+		{ echo "error: text moved between link passes; stack traces would lie"; rm -f $@; exit 1; }
+	@tools/check-image.sh $@
+
+deps-build:
+	@bash tools/install-deps.sh --for build
+deps-test:
+	@bash tools/install-deps.sh --for test
+deps-run:
+	@bash tools/install-deps.sh --for run
+
+SMP ?= 2
+CMDLINE ?= loglvl=info
+$(BUILD)/keel.iso: $(BUILD)/keel.elf tools/mkiso.sh
+	bash tools/mkiso.sh $@ $(BUILD)/keel.elf "$(CMDLINE)"
+iso: $(BUILD)/keel.iso
+
+# Boots Keel in QEMU (AMD-V under TCG), serial console on this terminal. UEFI=1 boots
+# through OVMF; SMP=N sets the CPU count. Ctrl-A X quits QEMU.
+run: deps-run
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf
+	bash tools/mkiso.sh $(BUILD)/keel.iso $(BUILD)/keel.elf "$(CMDLINE)"
+	bash tools/run-qemu.sh --iso $(BUILD)/keel.iso --smp $(SMP) $(if $(UEFI),--uefi)
+
+# Host unit tests of vendor-neutral code (cmocka), then the integration tests under
+# QEMU and Bochs; one line per test and a total.
+test: deps-test
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build
+	@bash tests/run-all.sh
+
+include tests/unit/unit.mk
+
+bench: deps-run
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf
+	@bash tools/bench.sh $(BUILD)/keel.elf
+
+# Size of the trusted base (the hypervisor proper).
+lines:
+	@cat $(HV_SRC) $(wildcard include/keel/*.h include/public/*.h arch/x86/include/arch/*.h) linker.ld | wc -l
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(HV_OBJ:.o=.d)

@@ -1,0 +1,25 @@
+/* Keel's command line (kernel/cmdline.c): `name=value` or bare `name` words. */
+#ifndef KEEL_CMDLINE_H
+#define KEEL_CMDLINE_H
+
+#include <keel/types.h>
+
+struct keel_options {
+    char console[16];        /* console=com1|com2|none */
+    int loglvl;              /* loglvl=err|warn|info|debug|0..3 */
+    unsigned int smp;        /* smp=N: at most N CPUs (0: all) */
+    char selftest[16];       /* selftest=fault: deliberate hypervisor fault */
+    bool test_exit;          /* test_exit=1: end the emulator when done (tests only) */
+    bool bench;              /* bench=1: print benchmark figures */
+};
+
+extern struct keel_options keel_opts;
+
+/* Parses `cmdline` into `o` (defaults first); unknown words are reported, not fatal.
+ * Returns the number of words it did not understand. */
+int cmdline_parse(const char *cmdline, struct keel_options *o);
+
+/* Finds `name=` in a command line; copies the value. Returns true if found. */
+bool cmdline_get(const char *cmdline, const char *name, char *val, size_t len);
+
+#endif
