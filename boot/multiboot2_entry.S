@@ -140,11 +140,12 @@ msg_not_mb2:
 msg_no_lm:
     .asciz "keel: this CPU has no 64-bit long mode; stopping.\r\n"
 
+    /* Accessed bits preset, so the CPU never writes to this read-only table. */
     .balign 8
 boot_gdt:
     .quad 0
-    .quad 0x00af9a000000ffff         /* 0x08: 64-bit code */
-    .quad 0x00cf92000000ffff         /* 0x10: data */
+    .quad 0x00af9b000000ffff         /* 0x08: 64-bit code */
+    .quad 0x00cf93000000ffff         /* 0x10: data */
 boot_gdt_end:
 boot_gdt_ptr:
     .short boot_gdt_end - boot_gdt - 1

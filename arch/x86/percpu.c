@@ -24,8 +24,8 @@ void percpu_cpu_init(struct percpu *p)
     p->tss.iomap_base = sizeof(struct tss);    /* no I/O bitmap */
 
     g->null = 0;
-    g->code64 = 0x00af9a000000ffffull;         /* L=1, P, DPL0, execute/read */
-    g->data = 0x00cf92000000ffffull;
+    g->code64 = 0x00af9b000000ffffull;         /* L=1, P, DPL0, execute/read */
+    g->data = 0x00cf93000000ffffull;
     uint64_t limit = sizeof(struct tss) - 1;
     g->tss_lo = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ull << 40) |
                 (((limit >> 16) & 0xf) << 48) | (((tss >> 24) & 0xff) << 56);
