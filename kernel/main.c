@@ -6,6 +6,8 @@
 #include <keel/cmdline.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
+#include <keel/hvm.h>
+#include <keel/domain_build.h>
 #include <keel/memmap.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
@@ -129,6 +131,35 @@ static void run_selftest(const char *name)
     pr_warn("warning: selftest=%s: no such self test (fault)\n", name);
 }
 
+static volatile int hvm_enable_failed;
+static void hvm_enable_here(void *arg)
+{
+    (void)arg;
+    if (!hvm->cpu_enable())
+        hvm_enable_failed = 1;
+}
+
+/* Virtualization: pick the backend, enable it everywhere, then run the boot modules. */
+static void hvm_start(const struct boot_info *bi)
+{
+    if (!hvm_init()) {
+        if (bi->nr_modules)
+            pr_warn("warning: %u boot modules not started: no usable virtualization\n",
+                    bi->nr_modules);
+        return;
+    }
+    hvm_enable_here(NULL);
+    for (unsigned c = 1; c < nr_cpus; c++)
+        if (!smp_call_on(c, hvm_enable_here, NULL))
+            hvm_enable_failed = 1;
+    if (hvm_enable_failed) {
+        pr_err("error: hvm: %s could not be enabled on every CPU; no guests\n", hvm->name);
+        return;
+    }
+    pr_info("hvm: %s enabled on %u CPU%s\n", hvm->name, nr_cpus, nr_cpus == 1 ? "" : "s");
+    boot_guests_run(bi);
+}
+
 void keel_start(struct boot_info *bi)
 {
     cmdline_parse(bi->cmdline, &keel_opts);
@@ -177,6 +208,7 @@ void keel_start(struct boot_info *bi)
                 (unsigned long long)(rdtsc() - boot_tsc_start));
     smp_selfcheck();
 
+    hvm_start(bi);
     run_selftest(keel_opts.selftest);
     pr_info("keel: boot complete\n");
     test_exit(0);

@@ -50,4 +50,6 @@ void percpu_cpu_init(struct percpu *p)
     /* %gs was just reloaded, which cleared GS base: set it now. */
     wrmsr(MSR_GS_BASE, (uint64_t)p);
     idt_load();
+    /* FXSAVE/FXRSTOR must cover the SSE registers: guests' state is switched with them. */
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }

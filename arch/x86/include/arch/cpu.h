@@ -26,6 +26,8 @@
 
 #define CR4_PAE  (1ul << 5)
 #define CR4_PGE  (1ul << 7)
+#define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
 #define CR4_VMXE (1ul << 13)
 
 #define RFLAGS_IF (1ul << 9)

@@ -1,0 +1,78 @@
+/* Domains and vCPUs: the kernel objects guests live in (kernel/domain.c). */
+#ifndef KEEL_DOMAIN_H
+#define KEEL_DOMAIN_H
+
+#include <keel/types.h>
+#include <keel/p2m.h>
+
+#define MAX_VCPUS_PER_DOMAIN 8
+#define DOMAIN_NAME_MAX 32
+
+/* General-purpose registers saved and restored around VM entry by the backend's entry
+ * code. RSP, RIP and RFLAGS live in the VMCS/VMCB. The order is fixed: the backends'
+ * assembly uses these offsets (checked there). */
+struct guest_gprs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vcpu_state {
+    VCPU_RUNNABLE,
+    VCPU_BLOCKED,        /* halted, waiting for an event */
+    VCPU_STOPPED,        /* its domain is shutting down or dead */
+};
+
+struct domain;
+
+struct vcpu {
+    struct guest_gprs regs;            /* first: entry code reaches it through the pointer */
+    struct domain *dom;
+    unsigned id;
+    enum vcpu_state state;
+    void *hw;                          /* the backend's per-vCPU state (VMCB/VMCS...) */
+    int last_cpu;                      /* host CPU it last ran on, -1 if never */
+    uint64_t nr_exits;
+    uint8_t fpu[512] __aligned(16);    /* FXSAVE image while not loaded */
+    bool fpu_valid;
+};
+
+enum domain_state {
+    DOM_CREATED,         /* being built, never ran */
+    DOM_RUNNING,
+    DOM_SHUTDOWN,        /* asked to stop (poweroff, reboot, crash...): no longer runs */
+    DOM_DEAD,            /* torn down, memory returned */
+};
+
+struct domain {
+    unsigned id;
+    char name[DOMAIN_NAME_MAX];
+    enum domain_state state;
+    int shutdown_reason;               /* SHUTDOWN_* when state is DOM_SHUTDOWN */
+    struct p2m p2m;
+    uint64_t mem_bytes;                /* guest RAM: GPA [0, mem_bytes) */
+    unsigned nr_vcpus;
+    struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
+    /* The console line being assembled from console_io writes. */
+    char con_buf[160];
+    size_t con_len;
+};
+
+struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_vcpus);
+/* Stops the domain for good: reason SHUTDOWN_*, with a message for the log. */
+void domain_shutdown(struct domain *d, int reason, const char *why);
+/* Frees everything: vCPUs, p2m, memory. The domain pointer is invalid afterwards. */
+void domain_destroy(struct domain *d);
+const char *shutdown_reason_name(int reason);
+
+/* Copies between the hypervisor and guest-physical memory, page by page through the p2m
+ * with permission checks (kernel/guest_mem.c). 0 or -XEN_EFAULT. */
+int copy_to_guest_phys(struct domain *d, uint64_t gpa, const void *src, size_t len);
+int copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_t len);
+int clear_guest_phys(struct domain *d, uint64_t gpa, size_t len);
+/* The same for guest-virtual addresses of a vCPU: walks the guest's own page tables. */
+int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
+int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* Guest virtual → guest physical, for an access of the given kind. false: no mapping. */
+bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,16 @@
+/* Building domains from kernel images (kernel/domain_build.c). */
+#ifndef KEEL_DOMAIN_BUILD_H
+#define KEEL_DOMAIN_BUILD_H
+
+#include <keel/domain.h>
+#include <keel/boot_info.h>
+
+/* A one-vCPU PVH domain running `image`, or NULL after saying why. */
+struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
+                                const char *cmdline, uint64_t mem_bytes);
+
+/* Runs the boot modules as guests, one after another (until Dom0 and the scheduler
+ * exist): kernel/boot_guests.c. */
+void boot_guests_run(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The guest-physical → host-physical map of a domain (mm/p2m.c). One generic four-level
+ * radix tree; the entry format (NPT or EPT) comes from the backend (struct p2m_format).
+ * Nothing is ever mapped into a guest except frames the caller hands in: the hypervisor's
+ * own memory and other guests' memory are simply never passed to p2m_map.
+ */
+#ifndef KEEL_P2M_H
+#define KEEL_P2M_H
+
+#include <keel/hvm.h>
+#include <keel/spinlock.h>
+
+struct p2m {
+    paddr_t root;                 /* top-level table */
+    const struct p2m_format *fmt;
+    uint64_t nr_tables;           /* frames used by the tree itself */
+    uint64_t nr_owned;            /* owned 4 KiB frames mapped (freed on destroy) */
+    spinlock_t lock;
+};
+
+#define P2M_MAX_GPA (1ull << 48)
+
+int p2m_init(struct p2m *p, const struct p2m_format *fmt);
+/* Maps [gpa, gpa+size) to [hpa, hpa+size) with the largest pages alignment allows.
+ * `owned`: the frames belong to the domain and are freed with it. 0 or -XEN_E*. */
+int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms, bool owned);
+/* Removes the mappings of [gpa, gpa+size) (splitting large pages); owned frames are freed. */
+int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size);
+/* Changes permissions of [gpa, gpa+size); every page must be mapped. */
+int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms);
+/* The host frame behind gpa (page-aligned result plus offset) and its permissions. */
+bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms);
+/* Frees every table and every owned frame. */
+void p2m_destroy(struct p2m *p);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * What CPUID tells a guest: the host's answers, filtered to what Keel really provides.
+ * Features are passed through only from a list of those that need nothing from the
+ * hypervisor; everything Keel does not virtualize yet (nested virtualization, XSAVE state,
+ * the local APIC, MTRRs, monitor/mwait, performance counters) is hidden, and the
+ * "hypervisor present" bit is set.
+ */
+#include <keel/vcpu.h>
+#include <keel/string.h>
+
+/* leaf 1 */
+#define L1_ECX_KEEP (  (1u << 0)  /* SSE3 */      | (1u << 1)  /* PCLMULQDQ */ \
+                     | (1u << 9)  /* SSSE3 */ \
+                     | (1u << 13) /* CX16 */      | (1u << 19) /* SSE4.1 */ \
+                     | (1u << 20) /* SSE4.2 */    | (1u << 22) /* MOVBE */ \
+                     | (1u << 23) /* POPCNT */    | (1u << 25) /* AES */ \
+                     | (1u << 30) /* RDRAND */)
+#define L1_ECX_HYPERVISOR (1u << 31)
+#define L1_EDX_KEEP (  (1u << 0)  /* FPU */  | (1u << 1) /* VME */   | (1u << 2) /* DE */ \
+                     | (1u << 3)  /* PSE */  | (1u << 4) /* TSC */   | (1u << 5) /* MSR */ \
+                     | (1u << 6)  /* PAE */  | (1u << 8) /* CX8 */ \
+                     | (1u << 11) /* SEP */  | (1u << 13) /* PGE */ \
+                     | (1u << 15) /* CMOV */ | (1u << 16) /* PAT */  | (1u << 17) /* PSE36 */ \
+                     | (1u << 19) /* CLFSH */| (1u << 23) /* MMX */  | (1u << 24) /* FXSR */ \
+                     | (1u << 25) /* SSE */  | (1u << 26) /* SSE2 */ | (1u << 28) /* HTT */)
+/* leaf 7, subleaf 0 */
+#define L7_EBX_KEEP (  (1u << 0)  /* FSGSBASE */ | (1u << 3) /* BMI1 */ | (1u << 7) /* SMEP */ \
+                     | (1u << 8)  /* BMI2 */     | (1u << 9) /* ERMS */ | (1u << 18) /* RDSEED */ \
+                     | (1u << 19) /* ADX */      | (1u << 20) /* SMAP */ \
+                     | (1u << 23) /* CLFLUSHOPT */ | (1u << 24) /* CLWB */ | (1u << 29) /* SHA */)
+/* leaf 0x80000001 */
+#define LX1_ECX_KEEP ( (1u << 0) /* LAHF/SAHF */ | (1u << 5) /* LZCNT */ | (1u << 6) /* SSE4A */ \
+                     | (1u << 8) /* PREFETCHW */)
+#define LX1_EDX_KEEP ( (L1_EDX_KEEP & ~(1u << 28) & ~(1u << 19)) \
+                     | (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 26) /* 1G pages */ \
+                     | (1u << 27) /* RDTSCP */ | (1u << 29) /* LM */)
+
+void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+    if (leaf >= 0x40000000 && leaf < 0x40010000) {
+        memset(r, 0, sizeof(*r));      /* hypervisor leaves: the Xen ones come with the ABI */
+        return;
+    }
+    uint32_t max = leaf >= 0x80000000 ? cpu_features.max_ext_leaf : cpu_features.max_leaf;
+    if (leaf > max) {
+        memset(r, 0, sizeof(*r));
+        return;
+    }
+    *r = cpuid(leaf, subleaf);
+    switch (leaf) {
+    case 1:
+        r->ecx = (r->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR;
+        r->edx &= L1_EDX_KEEP;
+        /* EBX: initial APIC id = the vCPU's id, one logical processor per package. */
+        r->ebx = (r->ebx & 0xffff) | (1u << 16) | (v->id << 24);
+        break;
+    case 7:
+        if (subleaf == 0) {
+            r->eax = 0;
+            r->ebx &= L7_EBX_KEEP;
+        } else {
+            r->eax = r->ebx = 0;
+        }
+        r->ecx = r->edx = 0;
+        break;
+    case 5:   /* MONITOR/MWAIT */
+    case 6:   /* thermal and power */
+    case 0xa: /* performance counters */
+    case 0xd: /* XSAVE state */
+        memset(r, 0, sizeof(*r));
+        break;
+    case 0x80000001:
+        r->ecx &= LX1_ECX_KEEP;
+        r->edx &= LX1_EDX_KEEP;
+        break;
+    case 0x8000000a:  /* SVM features: no nested virtualization */
+        memset(r, 0, sizeof(*r));
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,115 @@
+/*
+ * Domains and vCPUs: creation with scrubbed memory, shutdown, and teardown that returns
+ * every frame (RAM through the p2m's ownership bit, then the p2m tables, the vCPUs'
+ * hardware state, the objects themselves).
+ */
+#include <keel/domain.h>
+#include <keel/frame.h>
+#include <keel/heap.h>
+#include <keel/printk.h>
+#include <keel/string.h>
+#include <arch/paging.h>
+#include <public/xen.h>
+
+static unsigned next_domid = 1;
+
+const char *shutdown_reason_name(int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return "poweroff";
+    case SHUTDOWN_reboot: return "reboot";
+    case SHUTDOWN_suspend: return "suspend";
+    case SHUTDOWN_crash: return "crash";
+    case SHUTDOWN_watchdog: return "watchdog";
+    default: return "unknown";
+    }
+}
+
+/* Guest RAM at GPA [0, bytes): 2 MiB pages where a contiguous run is free, else 4 KiB.
+ * Every frame is zeroed first: a guest never sees what an earlier owner left. */
+static int populate(struct domain *d, uint64_t bytes)
+{
+    uint64_t gpa = 0;
+    while (gpa < bytes) {
+        uint64_t size = PAGE_SIZE;
+        paddr_t pa = 0;
+        if (!(gpa & (MiB(2) - 1)) && bytes - gpa >= MiB(2)) {
+            pa = frame_alloc_contig(MiB(2) >> PAGE_SHIFT, MiB(2));
+            if (pa)
+                size = MiB(2);
+        }
+        if (!pa)
+            pa = frame_alloc();
+        if (!pa)
+            return -XEN_ENOMEM;
+        memset(phys_to_virt(pa), 0, size);
+        int r = p2m_map(&d->p2m, gpa, pa, size, P2M_RWX, true);
+        if (r) {
+            frame_free(pa, size >> PAGE_SHIFT);
+            return r;
+        }
+        gpa += size;
+    }
+    return 0;
+}
+
+static const uint8_t fpu_init_image[32] = {
+    0x7f, 0x03,                    /* FCW: all x87 exceptions masked, 64-bit precision */
+    [24] = 0x80, [25] = 0x1f,      /* MXCSR 0x1f80: all SSE exceptions masked */
+};
+
+struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_vcpus)
+{
+    if (!nr_vcpus || nr_vcpus > MAX_VCPUS_PER_DOMAIN || !mem_bytes || (mem_bytes & ~PAGE_MASK))
+        return NULL;
+    struct domain *d = kzalloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->id = next_domid++;
+    strlcpy(d->name, name, sizeof(d->name));
+    d->state = DOM_CREATED;
+    d->mem_bytes = mem_bytes;
+    if (p2m_init(&d->p2m, hvm->p2m) || populate(d, mem_bytes))
+        goto fail;
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        struct vcpu *v = kzalloc(sizeof(*v));
+        if (!v)
+            goto fail;
+        v->dom = d;
+        v->id = i;
+        v->last_cpu = -1;
+        memcpy(v->fpu, fpu_init_image, sizeof(fpu_init_image));
+        d->vcpus[d->nr_vcpus++] = v;
+        if (hvm->vcpu_create(v))
+            goto fail;
+    }
+    return d;
+fail:
+    pr_err("error: domain %s: out of memory while creating it (%llu MiB)\n", name,
+           (unsigned long long)(mem_bytes >> 20));
+    domain_destroy(d);
+    return NULL;
+}
+
+void domain_shutdown(struct domain *d, int reason, const char *why)
+{
+    if (d->state == DOM_SHUTDOWN || d->state == DOM_DEAD)
+        return;
+    d->state = DOM_SHUTDOWN;
+    d->shutdown_reason = reason;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        d->vcpus[i]->state = VCPU_STOPPED;
+    printk(reason == SHUTDOWN_crash ? LOG_WARN : LOG_INFO, "domain %u (%s): shut down (%s): %s\n",
+           d->id, d->name, shutdown_reason_name(reason), why);
+}
+
+void domain_destroy(struct domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        hvm->vcpu_destroy(d->vcpus[i]);
+        kfree(d->vcpus[i]);
+    }
+    p2m_destroy(&d->p2m);
+    d->state = DOM_DEAD;
+    kfree(d);
+}

@@ -1,0 +1,71 @@
+/*
+ * Building a PVH domain from a kernel image: check the ELF completely (elf_plan), create
+ * the domain, copy the segments in, and lay out the start-of-day information the PVH ABI
+ * promises (struct hvm_start_info version 1, the command line, the memory map) in the
+ * first free pages above the image. The vCPU starts in 32-bit protected mode at the
+ * image's PVH entry with EBX pointing at the start info.
+ */
+#include <keel/domain_build.h>
+#include <keel/elf_loader.h>
+#include <keel/printk.h>
+#include <keel/string.h>
+#include <public/hvm_start_info.h>
+
+struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
+                                const char *cmdline, uint64_t mem_bytes)
+{
+    struct load_plan plan;
+    char err[160];
+
+    if (elf_plan(image, size, mem_bytes, &plan, err, sizeof(err))) {
+        pr_err("error: domain %s: kernel image refused: %s\n", name, err);
+        return NULL;
+    }
+    size_t cmdlen = strlen(cmdline) + 1;
+    uint64_t info = ALIGN_UP(plan.highest, PAGE_SIZE);
+    uint64_t cmd_at = info + sizeof(struct hvm_start_info);
+    uint64_t map_at = ALIGN_UP(cmd_at + cmdlen, 8);
+    uint64_t end = map_at + sizeof(struct hvm_memmap_table_entry);
+    if (end > mem_bytes) {
+        pr_err("error: domain %s: no room for the start info above the image at %#llx\n", name,
+               (unsigned long long)info);
+        return NULL;
+    }
+
+    struct domain *d = domain_create(name, mem_bytes, 1);
+    if (!d)
+        return NULL;
+    for (uint32_t i = 0; i < plan.nr_segments; i++) {
+        const struct load_segment *s = &plan.seg[i];
+        /* The memory is already zero, which covers memsz beyond filesz. */
+        if (copy_to_guest_phys(d, s->gpa, (const uint8_t *)image + s->file_off, s->filesz))
+            goto fail;
+    }
+
+    struct hvm_start_info si = {
+        .magic = HVM_START_MAGIC,
+        .version = 1,
+        .cmdline_paddr = cmd_at,
+        .memmap_paddr = map_at,
+        .memmap_entries = 1,
+    };
+    struct hvm_memmap_table_entry ram = { .addr = 0, .size = mem_bytes,
+                                          .type = HVM_MEMMAP_TYPE_RAM };
+    if (copy_to_guest_phys(d, info, &si, sizeof(si)) ||
+        copy_to_guest_phys(d, cmd_at, cmdline, cmdlen) ||
+        copy_to_guest_phys(d, map_at, &ram, sizeof(ram)))
+        goto fail;
+
+    struct vcpu *v = d->vcpus[0];
+    hvm->vcpu_set_start(v, START_PVH32, plan.pvh_entry, d->p2m.root);
+    v->regs.rbx = info;
+    pr_info("domain %u (%s): %llu MiB, %s image at %#llx-%#llx, PVH entry %#llx\n", d->id, name,
+            (unsigned long long)(mem_bytes >> 20), plan.elf64 ? "ELF64" : "ELF32",
+            (unsigned long long)plan.lowest, (unsigned long long)plan.highest,
+            (unsigned long long)plan.pvh_entry);
+    return d;
+fail:
+    pr_err("error: domain %s: could not copy the image into guest memory\n", name);
+    domain_destroy(d);
+    return NULL;
+}

@@ -1,0 +1,31 @@
+/*
+ * A guest's console output, line by line, on the hypervisor's console as "[name] text".
+ * Control characters are shown as '?' so a guest cannot drive the terminal; over-long
+ * lines are cut.
+ */
+#include <keel/vcpu.h>
+#include <keel/printk.h>
+
+static void flush_line(struct domain *d)
+{
+    pr_info("[%s] %.*s\n", d->name, (int)d->con_len, d->con_buf);
+    d->con_len = 0;
+}
+
+void guest_console_write(struct domain *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n') {
+            flush_line(d);
+            continue;
+        }
+        if (c == '\r')
+            continue;
+        if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+            c = c == '\t' ? ' ' : '?';
+        if (d->con_len == sizeof(d->con_buf))
+            flush_line(d);
+        d->con_buf[d->con_len++] = c;
+    }
+}

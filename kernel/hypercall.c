@@ -1,0 +1,78 @@
+/*
+ * Hypercall dispatch, Xen numbering. Arguments come in registers (64-bit guests: RDI,
+ * RSI, RDX, R10, R8; 32-bit guests: EBX, ECX, EDX, ESI, EDI); pointers are guest-virtual
+ * and only ever reached through copy_from_guest/copy_to_guest. Unknown numbers get
+ * -ENOSYS, as on Xen.
+ */
+#include <keel/vcpu.h>
+#include <keel/printk.h>
+#include <public/xen.h>
+
+typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[5]);
+
+static long do_console_io(struct vcpu *v, const uint64_t a[5])
+{
+    char buf[128];
+    uint64_t cmd = a[0], count = a[1], ptr = a[2];
+
+    if (cmd == CONSOLEIO_read)
+        return -XEN_EPERM;            /* only the management domain will read the console */
+    if (cmd != CONSOLEIO_write)
+        return -XEN_EINVAL;
+    while (count) {
+        size_t n = count > sizeof(buf) ? sizeof(buf) : (size_t)count;
+        if (copy_from_guest(v, buf, ptr, n))
+            return -XEN_EFAULT;
+        guest_console_write(v->dom, buf, n);
+        ptr += n;
+        count -= n;
+    }
+    return 0;
+}
+
+static long do_sched_op(struct vcpu *v, const uint64_t a[5])
+{
+    struct sched_shutdown s;
+
+    switch (a[0]) {
+    case SCHEDOP_yield:
+        return 0;
+    case SCHEDOP_block:
+        v->state = VCPU_BLOCKED;
+        return 0;
+    case SCHEDOP_shutdown:
+        if (copy_from_guest(v, &s, a[1], sizeof(s)))
+            return -XEN_EFAULT;
+        if (s.reason > SHUTDOWN_watchdog)
+            return -XEN_EINVAL;
+        domain_shutdown(v->dom, (int)s.reason, "the guest asked for it");
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
+    [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_sched_op] = do_sched_op,
+};
+
+long hypercall_dispatch(struct vcpu *v)
+{
+    struct guest_gprs *g = &v->regs;
+    uint64_t a[5];
+
+    /* Only the guest kernel may call the hypervisor (Xen: -EPERM from user mode). */
+    if (hvm->get_reg(v, GREG_CPL) != 0)
+        return -XEN_EPERM;
+    if ((hvm->get_reg(v, GREG_EFER) & EFER_LMA) && (hvm->get_reg(v, GREG_CS_ATTR) & 1)) {
+        a[0] = g->rdi, a[1] = g->rsi, a[2] = g->rdx, a[3] = g->r10, a[4] = g->r8;
+    } else {
+        a[0] = (uint32_t)g->rbx, a[1] = (uint32_t)g->rcx, a[2] = (uint32_t)g->rdx;
+        a[3] = (uint32_t)g->rsi, a[4] = (uint32_t)g->rdi;
+    }
+    uint64_t nr = g->rax;
+    if (nr >= NR_HYPERCALLS || !hypercalls[nr])
+        return -XEN_ENOSYS;
+    return hypercalls[nr](v, a);
+}

@@ -1,0 +1,62 @@
+/*
+ * Guest MSR accesses that exit. Deny by default: an MSR Keel does not know raises #GP in
+ * the guest, as on a CPU without it. The MSRs whose state sits in the VMCS/VMCB and needs
+ * no checking are passed through by the backends and never come here.
+ */
+#include <keel/vcpu.h>
+
+#define MSR_TSC 0x10
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (pat >> (8 * i)) & 0xff;
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    switch (msr) {
+    case MSR_EFER:
+        *val = hvm->get_reg(v, GREG_EFER);
+        return true;
+    case MSR_TSC:
+        *val = rdtsc();               /* no TSC offset yet: guests see the host TSC */
+        return true;
+    case MSR_PAT:
+        *val = hvm->get_reg(v, GREG_PAT);
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    switch (msr) {
+    case MSR_EFER: {
+        uint64_t old = hvm->get_reg(v, GREG_EFER);
+        if (val & ~(uint64_t)(EFER_GUEST_WRITABLE | EFER_LMA))
+            return false;             /* reserved bits, or SVME: not offered */
+        /* LME may not change while paging is on (SDM/APM: #GP). */
+        if (((val ^ old) & EFER_LME) && (hvm->get_reg(v, GREG_CR0) & CR0_PG))
+            return false;
+        if ((val & EFER_NXE) && !cpu_features.nx)
+            return false;
+        /* LMA is the CPU's to set: keep the current value. */
+        hvm->set_reg(v, GREG_EFER, (val & EFER_GUEST_WRITABLE) | (old & EFER_LMA));
+        return true;
+    }
+    case MSR_PAT:
+        if (!pat_valid(val))
+            return false;
+        hvm->set_reg(v, GREG_PAT, val);
+        return true;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,230 @@
+/*
+ * Generic p2m: a four-level tree of 512-entry tables, 4 KiB / 2 MiB / 1 GiB leaves. The
+ * backend's p2m_format encodes entries; this file decides the shape. Callers flush guest
+ * TLBs (hvm->flush_guest_tlb) after narrowing or removing mappings of a running domain.
+ */
+#include <keel/p2m.h>
+#include <keel/frame.h>
+#include <keel/string.h>
+#include <keel/panic.h>
+#include <arch/paging.h>
+#include <public/xen.h>
+
+#define LEVEL_SIZE(l) (1ull << (12 + 9 * ((l) - 1)))
+#define INDEX(gpa, l) (((gpa) >> (12 + 9 * ((l) - 1))) & 511)
+
+static uint64_t *table(paddr_t pa) { return phys_to_virt(pa); }
+
+static paddr_t new_table(struct p2m *p)
+{
+    paddr_t pa = frame_alloc_zeroed();
+    if (pa)
+        p->nr_tables++;
+    return pa;
+}
+
+int p2m_init(struct p2m *p, const struct p2m_format *fmt)
+{
+    memset(p, 0, sizeof(*p));
+    p->fmt = fmt;
+    p->root = new_table(p);
+    return p->root ? 0 : -XEN_ENOMEM;
+}
+
+/* Splits the large leaf *e (at `level`) into a table of leaves one level down. */
+static int split(struct p2m *p, uint64_t *e, int level)
+{
+    const struct p2m_format *f = p->fmt;
+    paddr_t t = new_table(p);
+    if (!t)
+        return -XEN_ENOMEM;
+    paddr_t base = f->addr(*e, level);
+    unsigned perms = f->perms(*e);
+    bool owned = f->owned(*e);
+    uint64_t *nt = table(t);
+    for (int i = 0; i < 512; i++)
+        nt[i] = f->leaf(base + (uint64_t)i * LEVEL_SIZE(level - 1), perms, level - 1, owned);
+    *e = f->table(t);
+    return 0;
+}
+
+/* The entry for gpa at `level`, creating (or splitting into) tables above it. */
+static uint64_t *walk_create(struct p2m *p, uint64_t gpa, int level, int *err)
+{
+    const struct p2m_format *f = p->fmt;
+    uint64_t *t = table(p->root);
+    for (int l = 4; l > level; l--) {
+        uint64_t *e = &t[INDEX(gpa, l)];
+        if (!f->present(*e)) {
+            paddr_t nt = new_table(p);
+            if (!nt) {
+                *err = -XEN_ENOMEM;
+                return NULL;
+            }
+            *e = f->table(nt);
+        } else if (f->is_leaf(*e, l)) {
+            if ((*err = split(p, e, l)) < 0)
+                return NULL;
+        }
+        t = table(f->addr(*e, l));
+    }
+    return &t[INDEX(gpa, level)];
+}
+
+/* The leaf entry mapping gpa and its level, or NULL. */
+static uint64_t *walk(struct p2m *p, uint64_t gpa, int *level)
+{
+    const struct p2m_format *f = p->fmt;
+    uint64_t *t = table(p->root);
+    for (int l = 4; l >= 1; l--) {
+        uint64_t *e = &t[INDEX(gpa, l)];
+        if (!f->present(*e))
+            return NULL;
+        if (l == 1 || f->is_leaf(*e, l)) {
+            *level = l;
+            return e;
+        }
+        t = table(f->addr(*e, l));
+    }
+    return NULL;
+}
+
+static bool range_ok(uint64_t gpa, uint64_t size)
+{
+    return size && !(gpa & ~PAGE_MASK) && !(size & ~PAGE_MASK) && gpa < P2M_MAX_GPA &&
+           size <= P2M_MAX_GPA - gpa;
+}
+
+int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms, bool owned)
+{
+    const struct p2m_format *f = p->fmt;
+    int err = 0;
+
+    if (!range_ok(gpa, size) || (hpa & ~PAGE_MASK))
+        return -XEN_EINVAL;
+    unsigned long fl = spin_lock_irqsave(&p->lock);
+    while (size) {
+        int level = 1;
+        if (f->huge_1g && !((gpa | hpa) & (GiB(1) - 1)) && size >= GiB(1))
+            level = 3;
+        else if (!((gpa | hpa) & (MiB(2) - 1)) && size >= MiB(2))
+            level = 2;
+        uint64_t *e = walk_create(p, gpa, level, &err);
+        if (!e)
+            break;
+        if (f->present(*e)) {
+            err = -XEN_EEXIST;     /* never silently replace a mapping */
+            break;
+        }
+        *e = f->leaf(hpa, perms, level, owned);
+        if (owned)
+            p->nr_owned += LEVEL_SIZE(level) >> PAGE_SHIFT;
+        gpa += LEVEL_SIZE(level);
+        hpa += LEVEL_SIZE(level);
+        size -= LEVEL_SIZE(level);
+    }
+    spin_unlock_irqrestore(&p->lock, fl);
+    return err;
+}
+
+int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size)
+{
+    const struct p2m_format *f = p->fmt;
+    int err = 0, level;
+
+    if (!range_ok(gpa, size))
+        return -XEN_EINVAL;
+    unsigned long fl = spin_lock_irqsave(&p->lock);
+    while (size) {
+        uint64_t *e = walk(p, gpa, &level);
+        if (!e) {
+            gpa += PAGE_SIZE;
+            size -= PAGE_SIZE;
+            continue;
+        }
+        uint64_t ls = LEVEL_SIZE(level);
+        if ((gpa & (ls - 1)) || size < ls) {        /* part of a large page: split it */
+            if ((err = split(p, e, level)) < 0)
+                break;
+            continue;
+        }
+        if (f->owned(*e)) {
+            frame_free(f->addr(*e, level), ls >> PAGE_SHIFT);
+            p->nr_owned -= ls >> PAGE_SHIFT;
+        }
+        *e = 0;
+        gpa += ls;
+        size -= ls;
+    }
+    spin_unlock_irqrestore(&p->lock, fl);
+    return err;
+}
+
+int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
+{
+    const struct p2m_format *f = p->fmt;
+    int err = 0, level;
+
+    if (!range_ok(gpa, size))
+        return -XEN_EINVAL;
+    unsigned long fl = spin_lock_irqsave(&p->lock);
+    while (size) {
+        uint64_t *e = walk(p, gpa, &level);
+        if (!e) {
+            err = -XEN_ENOENT;
+            break;
+        }
+        uint64_t ls = LEVEL_SIZE(level);
+        if ((gpa & (ls - 1)) || size < ls) {
+            if ((err = split(p, e, level)) < 0)
+                break;
+            continue;
+        }
+        *e = f->leaf(f->addr(*e, level), perms, level, f->owned(*e));
+        gpa += ls;
+        size -= ls;
+    }
+    spin_unlock_irqrestore(&p->lock, fl);
+    return err;
+}
+
+bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
+{
+    int level;
+    if (gpa >= P2M_MAX_GPA)
+        return false;
+    unsigned long fl = spin_lock_irqsave(&p->lock);
+    uint64_t *e = walk(p, gpa, &level);
+    if (e) {
+        *hpa = p->fmt->addr(*e, level) + (gpa & (LEVEL_SIZE(level) - 1));
+        *perms = p->fmt->perms(*e);
+    }
+    spin_unlock_irqrestore(&p->lock, fl);
+    return e != NULL;
+}
+
+static void destroy_level(struct p2m *p, paddr_t t, int level)
+{
+    const struct p2m_format *f = p->fmt;
+    uint64_t *tab = table(t);
+    for (int i = 0; i < 512; i++) {
+        uint64_t e = tab[i];
+        if (!f->present(e))
+            continue;
+        if (level == 1 || f->is_leaf(e, level)) {
+            if (f->owned(e))
+                frame_free(f->addr(e, level), LEVEL_SIZE(level) >> PAGE_SHIFT);
+        } else {
+            destroy_level(p, f->addr(e, level), level - 1);
+        }
+    }
+    frame_free(t, 1);
+}
+
+void p2m_destroy(struct p2m *p)
+{
+    if (p->root)
+        destroy_level(p, p->root, 4);
+    p->root = 0;
+    p->nr_tables = p->nr_owned = 0;
+}
