@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# Keel's integration test runner.
+#
+#   tests/integration/run.sh [KEEL_ELF]        (default: build/keel.elf)
+#
+# Runs every scenario tests/integration/scenarios/*.sh (see README.md there)
+# on each of its targets, and prints one line per test, in a stable order:
+#   PASS <name> | FAIL <name>: <why> (log: <file>) | SKIP <name>: <why>
+# then "N passed, N failed[, N skipped]". Exit status 0 iff nothing failed.
+#
+# Environment:
+#   JOBS=N                 tests run in parallel (default 2)
+#   KEEL_TEST_FILTER=RE    run only the tests whose name matches the extended
+#                          regex RE (a plain substring works), e.g. "bochs", "@uefi", "boot@"
+#   KEEL_ALLOW_SKIP=1      skip (instead of fail) targets whose emulator or
+#                          firmware is not installed
+#   KEEL_SCENARIO_DIR=D    scenarios (default tests/integration/scenarios)
+#   KEEL_LOG_DIR=D         logs (default build/test-logs)
+#   KEEL_ISO_DIR=D         ISOs, one per scenario (default build/test-iso)
+#   KEEL_QEMU_ICOUNT=1     run QEMU with -icount shift=0 (used by tools/bench.sh)
+#
+# Logs: <log dir>/<name with / as _>.log is the serial console (GRUB's escape
+# sequences and CRs removed); .stderr is the emulator's stderr; .log.bochs is
+# Bochs' own log. <log dir>/results.txt lists "STATUS name log seconds".
+set -o pipefail
+
+root=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd) || exit 2
+image=${1:-build/keel.elf}
+case $image in /*) ;; *) image=$PWD/$image ;; esac
+cd "$root" || exit 2
+
+scen_dir=${KEEL_SCENARIO_DIR:-tests/integration/scenarios}
+log_dir=${KEEL_LOG_DIR:-build/test-logs}
+iso_dir=${KEEL_ISO_DIR:-build/test-iso}
+jobs=${JOBS:-2}
+filter=${KEEL_TEST_FILTER:-}
+allow_skip=${KEEL_ALLOW_SKIP:-0}
+icount=${KEEL_QEMU_ICOUNT:-0}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: JOBS must be a positive number" >&2; exit 2; }
+
+if [ ! -f "$image" ]; then
+    echo "run.sh: no hypervisor image at $image (build it first)" >&2
+    exit 2
+fi
+
+# ---------------------------------------------------------------- scenarios
+
+# Reset the scenario variables to their defaults, then source a scenario.
+load_scenario() {
+    NAME=$(basename -- "$1" .sh)
+    CMDLINE=""
+    MODULES=()
+    TARGETS=()
+    EXPECT=()
+    REJECT=()
+    EXPECT_EXIT=success
+    TIMEOUT_QEMU=60
+    TIMEOUT_BOCHS=120
+    QEMU_ARGS=()
+    QEMU_CPU=EPYC
+    QEMU_MEM=512
+    BOCHS_MODEL=corei7_skylake_x
+    BOCHS_MEM=512
+    # shellcheck disable=SC1090
+    source "$1" || { scen_err="sourcing failed"; return 1; }
+    scen_err=""
+    [[ $NAME =~ ^[A-Za-z0-9._+-]+$ ]] || scen_err="NAME must be [A-Za-z0-9._+-]+: '$NAME'"
+    case $EXPECT_EXIT in success|failure) ;; *) scen_err="EXPECT_EXIT must be success or failure" ;; esac
+    [[ $TIMEOUT_QEMU =~ ^[0-9]+$ && $TIMEOUT_BOCHS =~ ^[0-9]+$ ]] || scen_err="TIMEOUT_QEMU/TIMEOUT_BOCHS must be numbers"
+    [ ${#TARGETS[@]} -gt 0 ] || scen_err="no TARGETS"
+    local m
+    for m in "${MODULES[@]}"; do
+        read -r m _ <<<"$m"
+        [ -f "$m" ] || scen_err="module file not found: $m"
+    done
+    [ -z "$scen_err" ]
+}
+
+# parse_target TARGET: sets t_emu (qemu|bochs), t_fw, t_smp, t_machine, t_variant
+parse_target() {
+    if [[ $1 =~ ^qemu-(bios|uefi)-smp([0-9]+)(-q35)?$ ]]; then
+        t_emu=qemu t_fw=${BASH_REMATCH[1]} t_smp=${BASH_REMATCH[2]}
+        t_machine=pc
+        [ -n "${BASH_REMATCH[3]}" ] && t_machine=q35
+        t_variant=${1#qemu-}
+    elif [[ $1 =~ ^bochs-smp([0-9]+)$ ]]; then
+        t_emu=bochs t_fw=bios t_smp=${BASH_REMATCH[1]} t_machine=pc
+        t_variant=${1#bochs-}
+    else
+        return 1
+    fi
+}
+
+test_name() {   # scenario-name target
+    parse_target "$2" || { echo "bad-target/$1@$2"; return; }
+    case $t_emu in
+        qemu)  echo "qemu-svm/$1@$t_variant" ;;
+        bochs) echo "bochs-vmx/$1@$t_variant" ;;
+    esac
+}
+
+# Collect the tests: parallel arrays, in scenario-file then target order.
+t_scen=() t_target=() t_names=() t_base=() t_pre=()
+declare -A seen_name=()
+shopt -s nullglob
+scen_files=("$scen_dir"/*.sh)
+shopt -u nullglob
+for f in "${scen_files[@]}"; do
+    if ! load_scenario "$f"; then
+        n="scenario/$(basename -- "$f" .sh)"
+        if [ -z "$filter" ] || [[ $n =~ $filter ]]; then
+            t_scen+=("$f") t_target+=("") t_names+=("$n") t_base+=("${n//[^A-Za-z0-9._@+-]/_}")
+            t_pre+=("FAIL $n: bad scenario $f: $scen_err")
+        fi
+        continue
+    fi
+    for tg in "${TARGETS[@]}"; do
+        n=$(test_name "$NAME" "$tg")
+        if [ -n "$filter" ] && ! [[ $n =~ $filter ]]; then continue; fi
+        pre=""
+        parse_target "$tg" || pre="FAIL $n: unknown target '$tg' in $f"
+        if [ -n "${seen_name[$n]:-}" ]; then
+            pre="FAIL $n: duplicate test name (scenarios ${seen_name[$n]} and $f)"
+        fi
+        seen_name[$n]=$f
+        t_scen+=("$f") t_target+=("$tg") t_names+=("$n") t_base+=("${n//[^A-Za-z0-9._@+-]/_}")
+        t_pre+=("$pre")
+    done
+done
+
+ntests=${#t_names[@]}
+if [ "$ntests" -eq 0 ]; then
+    echo "run.sh: no tests${filter:+ match KEEL_TEST_FILTER='$filter'} (scenarios: $scen_dir)" >&2
+    echo "0 passed, 0 failed"
+    exit 1
+fi
+
+mkdir -p "$log_dir" "$iso_dir" || exit 2
+results=$(mktemp -d "${TMPDIR:-/tmp}/keel-test.XXXXXX") || exit 2
+trap 'rm -rf "$results"' EXIT
+
+# ------------------------------------------------------------ one ISO each
+
+declare -A iso_of=() iso_err=()
+for ((i = 0; i < ntests; i++)); do
+    f=${t_scen[i]}
+    [ -n "${t_pre[i]}" ] && continue
+    [ -n "${iso_of[$f]:-}${iso_err[$f]:-}" ] && continue
+    load_scenario "$f"
+    iso=$iso_dir/$NAME.iso
+    args=("$iso" "$image" "$CMDLINE test_exit=1")
+    for m in "${MODULES[@]}"; do
+        read -r mf mc <<<"$m"
+        args+=("$mf" "$mc")
+    done
+    if out=$(tools/mkiso.sh "${args[@]}" 2>&1); then
+        iso_of[$f]=$iso
+    else
+        iso_err[$f]="mkiso failed: $(printf '%s' "$out" | tail -n 1)"
+    fi
+done
+
+# ------------------------------------------------------------ one test
+
+clean_log() {   # strip CRs, terminal escape sequences and other control chars
+    [ -f "$1" ] || { : >"$1"; return; }
+    sed -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' \
+        -e 's/\x1b[A-Za-z=>]//g' "$1" | tr -d '\000-\010\013-\037\177' >"$1.tmp" &&
+        mv -f "$1.tmp" "$1"
+}
+
+last_line() {   # last non-empty line of a log, shortened
+    local l
+    l=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1)
+    [ ${#l} -gt 120 ] && l="${l:0:117}..."
+    printf '%s' "${l:-<no output>}"
+}
+
+one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-200; }
+
+# run_test INDEX: prints the result line
+run_test() {
+    local i=$1 f=${t_scen[$1]} tg=${t_target[$1]} name=${t_names[$1]}
+    local log=$log_dir/${t_base[$1]}.log
+    [ -n "${t_pre[i]}" ] && { echo "${t_pre[i]}"; return; }
+    [ -n "${iso_err[$f]:-}" ] && { echo "FAIL $name: ${iso_err[$f]}"; return; }
+    load_scenario "$f"
+    parse_target "$tg"
+
+    local missing=""
+    if [ $t_emu = qemu ]; then
+        command -v qemu-system-x86_64 >/dev/null || missing="qemu-system-x86_64 is not installed"
+        if [ $t_fw = uefi ] && [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+            missing="OVMF is not installed"
+        fi
+    else
+        command -v bochs >/dev/null && [ -f /usr/share/bochs/BIOS-bochs-latest ] &&
+            [ -f /usr/share/vgabios/vgabios.bin ] || missing="bochs is not installed"
+    fi
+    if [ -n "$missing" ]; then
+        if [ "$allow_skip" = 1 ]; then
+            echo "SKIP $name: $missing"
+        else
+            echo "FAIL $name: $missing (run tools/install-deps.sh, or KEEL_ALLOW_SKIP=1 to skip)"
+        fi
+        return
+    fi
+
+    rm -f "$log" "$log".* "$log_dir/${t_base[$1]}.stderr"
+    local tmo cmd
+    if [ $t_emu = qemu ]; then
+        tmo=$TIMEOUT_QEMU
+        cmd=(tools/run-qemu.sh --iso "${iso_of[$f]}" --log "$log" --smp "$t_smp"
+             --mem "$QEMU_MEM" --machine "$t_machine" --cpu "$QEMU_CPU" --timeout "$tmo")
+        [ $t_fw = uefi ] && cmd+=(--uefi)
+        [ "$icount" = 1 ] && cmd+=(--icount)
+        cmd+=(-- "${QEMU_ARGS[@]}")
+    else
+        tmo=$TIMEOUT_BOCHS
+        cmd=(tools/run-bochs.sh --iso "${iso_of[$f]}" --log "$log" --cpus "$t_smp"
+             --mem "$BOCHS_MEM" --model "$BOCHS_MODEL" --timeout "$tmo")
+    fi
+    # Run in the background so that a TERM from the scheduler reaches the
+    # emulator script (which then stops the emulator).
+    local emu="" st stopped=0
+    trap 'stopped=1; [ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null' TERM
+    "${cmd[@]}" </dev/null >/dev/null 2>"$log_dir/${t_base[$1]}.stderr" &
+    emu=$!
+    [ $stopped = 1 ] && kill -TERM "$emu" 2>/dev/null
+    while :; do
+        wait "$emu"
+        st=$?
+        kill -0 "$emu" 2>/dev/null || break
+    done
+    trap - TERM
+    clean_log "$log"
+    [ $stopped = 1 ] && { echo "FAIL $name: interrupted"; return; }
+
+    local why
+    why=$(judge "$st" "$log" "$tmo")
+    if [ -z "$why" ]; then
+        echo "PASS $name"
+    else
+        echo "FAIL $name: $(one_line "$why") (log: $log)"
+    fi
+}
+
+# judge STATUS LOG TIMEOUT: prints why the test failed, nothing if it passed.
+# Uses the scenario variables and t_emu.
+judge() {
+    local st=$1 log=$2 tmo=$3 code="" re line stderr=${2%.log}.stderr
+
+    if [ "$st" = 124 ]; then
+        echo "timeout after ${tmo}s, last line: $(last_line "$log")"
+        return
+    fi
+    if [ "$t_emu" = qemu ] && [ "$st" -ne 0 ] && [ $((st & 1)) = 0 ] && ! grep -q 'KEEL-EXIT' "$log"; then
+        echo "qemu failed (status $st): $(head -n 1 "$stderr" 2>/dev/null)"
+        return
+    fi
+    if [ "$t_emu" = bochs ] && [ "$st" -ge 2 ]; then
+        echo "bochs failed (status $st): $(grep -m1 -v '^[0-9]*i\[' "$stderr" "$log.bochs" 2>/dev/null | head -n 1)"
+        return
+    fi
+
+    # A PANIC is always a failure, unless the scenario expects one.
+    if [ "$EXPECT_EXIT" = success ]; then
+        line=$(grep -m1 -E '(^|[^[:alnum:]_])PANIC([^[:alnum:]_]|$)' "$log")
+        if [ -n "$line" ]; then
+            echo "PANIC: $line"
+            return
+        fi
+    fi
+
+    # How did it end? Keel prints "KEEL-EXIT <code>" then tells the emulator.
+    code=$(grep -oE 'KEEL-EXIT [0-9]+' "$log" | tail -n 1)
+    code=${code#KEEL-EXIT }
+    if [ -z "$code" ]; then
+        if [ "$t_emu" = qemu ]; then
+            line=$(grep -m1 -v '^[[:space:]]*$' "$stderr" 2>/dev/null)
+            if [ "$st" = 0 ]; then
+                echo "no KEEL-EXIT line: the guest reset or triple-faulted (qemu status 0), last line: $(last_line "$log")${line:+; stderr: $line}"
+            else
+                echo "no KEEL-EXIT line, qemu status $st (guest wrote $(( (st - 1) / 2 )) to port 0xf4?), last line: $(last_line "$log")${line:+; stderr: $line}"
+            fi
+        else
+            line=$(grep -m1 '>>PANIC<<' "$log.bochs" 2>/dev/null | sed 's/.*>>PANIC<< *//')
+            echo "no KEEL-EXIT line (bochs status $st${line:+: $line}), last line: $(last_line "$log")"
+        fi
+        return
+    fi
+    if [ "$t_emu" = qemu ]; then
+        local want=$(( ((code << 1) | 1) & 255 ))
+        if [ "$st" != "$want" ]; then
+            echo "printed KEEL-EXIT $code but qemu ended with status $st (expected $want: port 0xf4 write missing?)"
+            return
+        fi
+    else
+        local want=1
+        [ "$code" = 0 ] && want=0
+        if [ "$st" != "$want" ]; then
+            if [ "$code" = 0 ]; then
+                echo "printed KEEL-EXIT 0 but bochs ended with status $st (magic break xchg %bx,%bx missing?)"
+            else
+                echo "printed KEEL-EXIT $code but bochs ended with status $st"
+            fi
+            return
+        fi
+    fi
+
+    for re in "${EXPECT[@]}"; do
+        grep -qE -- "$re" "$log" 2>/dev/null
+        case $? in
+            0) ;;
+            1) echo "missing /$re/, last line: $(last_line "$log")"; return ;;
+            *) echo "bad EXPECT regex /$re/"; return ;;
+        esac
+    done
+    for re in "${REJECT[@]}"; do
+        line=$(grep -m1 -E -- "$re" "$log" 2>/dev/null)
+        case $? in
+            0) echo "rejected /$re/ matched: $line"; return ;;
+            1) ;;
+            *) echo "bad REJECT regex /$re/"; return ;;
+        esac
+    done
+
+    if [ "$EXPECT_EXIT" = success ] && [ "$code" != 0 ]; then
+        echo "KEEL-EXIT $code (expected success, 0)"
+    elif [ "$EXPECT_EXIT" = failure ] && [ "$code" = 0 ]; then
+        echo "KEEL-EXIT 0 (expected failure, nonzero)"
+    fi
+}
+
+# ------------------------------------------------------------ scheduler
+
+# Workers write their line to $results/<index>, atomically; the main loop
+# starts up to $jobs workers and prints the lines in test order.
+declare -A worker=()
+stop() {
+    local p
+    for p in "${worker[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    wait
+    echo "run.sh: interrupted" >&2
+    exit 130
+}
+trap stop INT TERM HUP
+
+: >"$log_dir/results.txt"
+next=0 printed=0 npass=0 nfail=0 nskip=0
+while [ $printed -lt $ntests ]; do
+    for idx in "${!worker[@]}"; do
+        [ -e "$results/$idx" ] && { wait "${worker[$idx]}" 2>/dev/null; unset "worker[$idx]"; }
+    done
+    while [ ${#worker[@]} -lt "$jobs" ] && [ $next -lt $ntests ]; do
+        (
+            trap "" INT     # the main loop handles ^C: it TERMs the workers
+            start=${EPOCHREALTIME/./}
+            run_test $next >"$results/$next.line"   # no $(...): TERM must reach run_test
+            end=${EPOCHREALTIME/./}
+            { head -n 1 "$results/$next.line"; echo $(( (end - start) / 1000 )); } >"$results/$next.tmp"
+            mv "$results/$next.tmp" "$results/$next"
+        ) &
+        worker[$next]=$!
+        next=$((next + 1))
+    done
+    while [ $printed -lt $ntests ] && [ -e "$results/$printed" ]; do
+        { read -r line; read -r ms; } <"$results/$printed"
+        echo "$line"
+        status=${line%% *}
+        case $status in
+            PASS) npass=$((npass + 1)) ;;
+            SKIP) nskip=$((nskip + 1)) ;;
+            *)    nfail=$((nfail + 1)) ;;
+        esac
+        printf '%s %s %s %d.%03d\n' "$status" "${t_names[printed]}" \
+            "$log_dir/${t_base[printed]}.log" $((ms / 1000)) $((ms % 1000)) >>"$log_dir/results.txt"
+        printed=$((printed + 1))
+    done
+    [ $printed -lt $ntests ] && sleep 0.1
+done
+
+summary="$npass passed, $nfail failed"
+[ $nskip -gt 0 ] && summary+=", $nskip skipped"
+echo "$summary"
+[ $nfail -eq 0 ]
