@@ -88,13 +88,14 @@ run: deps-run
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk
+include tests/guests/guests.mk
 
 bench: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests
 	@bash tools/bench.sh $(BUILD)/keel.elf
 
 # Size of the trusted base (the hypervisor proper).

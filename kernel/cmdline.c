@@ -118,7 +118,10 @@ int cmdline_parse(const char *cmdline, struct keel_options *o)
         } else if (!strcmp(word, "loglvl")) {
             ok = parse_loglvl(val, &o->loglvl);
         } else if (!strcmp(word, "smp")) {
-            ok = parse_uint(val, &o->smp) && o->smp > 0;
+            unsigned int n;
+            ok = parse_uint(val, &n) && n > 0;     /* smp=0 is meaningless: refused */
+            if (ok)
+                o->smp = n;
         } else if (!strcmp(word, "selftest")) {
             ok = *val && strlen(val) < sizeof(o->selftest);
             if (ok)

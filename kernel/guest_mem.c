@@ -53,11 +53,16 @@ int clear_guest_phys(struct domain *d, uint64_t gpa, size_t len)
     return phys_copy(d, gpa, NULL, len, CLEAR_GUEST);
 }
 
-/* Reads one guest page-table entry (8 or 4 bytes) at a guest-physical address. */
+/* Reads one guest page-table entry (8 or 4 bytes, naturally aligned, so never across a
+ * page) at a guest-physical address. */
 static bool read_pte(struct domain *d, uint64_t gpa, bool wide, uint64_t *e)
 {
-    *e = 0;
-    return copy_from_guest_phys(d, e, gpa, wide ? 8 : 4) == 0;
+    paddr_t hpa;
+    unsigned perms;
+    if (!p2m_lookup(&d->p2m, gpa, &hpa, &perms) || !(perms & P2M_R))
+        return false;
+    *e = wide ? READ_ONCE(*(uint64_t *)phys_to_virt(hpa)) : READ_ONCE(*(uint32_t *)phys_to_virt(hpa));
+    return true;
 }
 
 #define GPTE_P  (1ull << 0)

@@ -42,11 +42,13 @@ bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *x)
     if (!len) {
         uint8_t buf[15];
         uint64_t at = hvm->get_reg(v, GREG_CS_BASE) + x->rip;
-        size_t n = sizeof(buf);
-        /* Fetch what we can: the instruction may end just before an unmapped page. */
-        while (n && copy_from_guest(v, buf, at, n))
-            n = n > 8 ? 8 : n - 1;
-        int l = n ? insn_length(buf, n, code64(v), kind_of(x)) : -1;
+        bool c64 = code64(v);
+        /* Usually the whole instruction is on RIP's page: fetch up to the page end first,
+         * and cross into the next page only if that was not enough. */
+        size_t n = MIN(sizeof(buf), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+        int l = copy_from_guest(v, buf, at, n) ? -1 : insn_length(buf, n, c64, kind_of(x));
+        if (l < 0 && n < sizeof(buf) && !copy_from_guest(v, buf, at, sizeof(buf)))
+            l = insn_length(buf, sizeof(buf), c64, kind_of(x));
         if (l < 0) {
             stop(v, "cannot decode the instruction at RIP %#llx that caused exit %#llx",
                  x->rip, x->hw_code);

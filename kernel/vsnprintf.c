@@ -65,6 +65,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         fmt++;
         if (*fmt == '*') {
             width = va_arg(ap, int);
+            if (width < 0) {             /* C: a negative width means '-' */
+                left = true;
+                width = -width;
+            }
             fmt++;
         } else {
             while (*fmt >= '0' && *fmt <= '9')
@@ -111,15 +115,24 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 put_num(&o, u, 8, false, false, width, zero, left, alt && u ? "0" : NULL);
             else
                 put_num(&o, u, 16, *fmt == 'X', false, width, zero, left,
-                        alt ? (*fmt == 'X' ? "0X" : "0x") : NULL);
+                        alt && u ? (*fmt == 'X' ? "0X" : "0x") : NULL);
             break;
         case 'p':
             u = (uintptr_t)va_arg(ap, void *);
             put_num(&o, u, 16, false, false, width, zero, left, "0x");
             break;
-        case 'c':
-            put(&o, (char)va_arg(ap, int));
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            int pad = width > 1 ? width - 1 : 0;
+            if (!left)
+                while (pad-- > 0)
+                    put(&o, ' ');
+            put(&o, c);
+            if (left)
+                while (pad-- > 0)
+                    put(&o, ' ');
             break;
+        }
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)

@@ -103,12 +103,16 @@ uint32_t memmap_free_ranges(const struct mem_range *map, uint32_t n,
             continue;
         paddr_t s = ALIGN_UP(map[i].base, PAGE_SIZE);
         paddr_t e = ALIGN_DOWN(map[i].base + map[i].len, PAGE_SIZE);
+        if (s < map[i].base || map[i].base + map[i].len < map[i].base)
+            continue;                 /* rounding wrapped past 2^64: nothing usable */
         /* Cut the holes out of [s, e): take the leftmost hole each time. */
         while (s < e) {
             paddr_t cut_s = e, cut_e = e;
             for (uint32_t h = 0; h < nholes; h++) {
                 paddr_t hs = ALIGN_DOWN(holes[h].start, PAGE_SIZE);
                 paddr_t he = ALIGN_UP(holes[h].end, PAGE_SIZE);
+                if (he < holes[h].end)
+                    he = ~0ull & PAGE_MASK;   /* a hole up to the top: keep it a hole */
                 if (hs >= he || he <= s || hs >= e)
                     continue;
                 if (hs < cut_s || (hs == cut_s && he > cut_e)) {

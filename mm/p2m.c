@@ -188,19 +188,28 @@ int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
     return err;
 }
 
+/* Lock-free: entries change atomically (a split installs a complete table in one store)
+ * and tables are freed only when the whole p2m is destroyed, when no vCPU runs. This is on
+ * the exit path (every guest memory access of a hypercall). */
 bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
 {
-    int level;
+    const struct p2m_format *f = p->fmt;
+    uint64_t *t = table(p->root);
+
     if (gpa >= P2M_MAX_GPA)
         return false;
-    unsigned long fl = spin_lock_irqsave(&p->lock);
-    uint64_t *e = walk(p, gpa, &level);
-    if (e) {
-        *hpa = p->fmt->addr(*e, level) + (gpa & (LEVEL_SIZE(level) - 1));
-        *perms = p->fmt->perms(*e);
+    for (int l = 4; l >= 1; l--) {
+        uint64_t e = READ_ONCE(t[INDEX(gpa, l)]);
+        if (!f->present(e))
+            return false;
+        if (l == 1 || f->is_leaf(e, l)) {
+            *hpa = f->addr(e, l) + (gpa & (LEVEL_SIZE(l) - 1));
+            *perms = f->perms(e);
+            return true;
+        }
+        t = table(f->addr(e, l));
     }
-    spin_unlock_irqrestore(&p->lock, fl);
-    return e != NULL;
+    return false;
 }
 
 static void destroy_level(struct p2m *p, paddr_t t, int level)

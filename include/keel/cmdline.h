@@ -7,7 +7,7 @@
 struct keel_options {
     char console[16];        /* console=com1|com2|none */
     int loglvl;              /* loglvl=err|warn|info|debug|0..3 */
-    unsigned int smp;        /* smp=N: at most N CPUs (0: all) */
+    unsigned int smp;        /* smp=N (N >= 1): at most N CPUs; unset (0): all */
     char selftest[16];       /* selftest=fault: deliberate hypervisor fault */
     bool test_exit;          /* test_exit=1: end the emulator when done (tests only) */
     bool bench;              /* bench=1: print benchmark figures */
