@@ -12,14 +12,17 @@
 
 enum copy_dir { TO_GUEST, FROM_GUEST, CLEAR_GUEST };
 
-static int phys_copy(struct domain *d, uint64_t gpa, void *buf, size_t len, enum copy_dir dir)
+/* `c`: a vCPU's lookup cache, or NULL. */
+static int phys_copy(struct domain *d, struct p2m_cache *c, uint64_t gpa, void *buf, size_t len,
+                     enum copy_dir dir)
 {
     uint8_t *b = buf;
     while (len) {
         paddr_t hpa;
         unsigned perms;
         size_t chunk = MIN(len, PAGE_SIZE - (gpa & ~PAGE_MASK));
-        if (!p2m_lookup(&d->p2m, gpa, &hpa, &perms))
+        if (c ? !p2m_lookup_cached(&d->p2m, c, gpa, &hpa, &perms)
+              : !p2m_lookup(&d->p2m, gpa, &hpa, &perms))
             return -XEN_EFAULT;
         if (dir == FROM_GUEST ? !(perms & P2M_R) : !(perms & P2M_W))
             return -XEN_EFAULT;
@@ -40,26 +43,26 @@ static int phys_copy(struct domain *d, uint64_t gpa, void *buf, size_t len, enum
 
 int copy_to_guest_phys(struct domain *d, uint64_t gpa, const void *src, size_t len)
 {
-    return phys_copy(d, gpa, (void *)src, len, TO_GUEST);
+    return phys_copy(d, NULL, gpa, (void *)src, len, TO_GUEST);
 }
 
 int copy_from_guest_phys(struct domain *d, void *dst, uint64_t gpa, size_t len)
 {
-    return phys_copy(d, gpa, dst, len, FROM_GUEST);
+    return phys_copy(d, NULL, gpa, dst, len, FROM_GUEST);
 }
 
 int clear_guest_phys(struct domain *d, uint64_t gpa, size_t len)
 {
-    return phys_copy(d, gpa, NULL, len, CLEAR_GUEST);
+    return phys_copy(d, NULL, gpa, NULL, len, CLEAR_GUEST);
 }
 
 /* Reads one guest page-table entry (8 or 4 bytes, naturally aligned, so never across a
  * page) at a guest-physical address. */
-static bool read_pte(struct domain *d, uint64_t gpa, bool wide, uint64_t *e)
+static bool read_pte(struct vcpu *v, uint64_t gpa, bool wide, uint64_t *e)
 {
     paddr_t hpa;
     unsigned perms;
-    if (!p2m_lookup(&d->p2m, gpa, &hpa, &perms) || !(perms & P2M_R))
+    if (!p2m_lookup_cached(&v->dom->p2m, &v->p2m_cache, gpa, &hpa, &perms) || !(perms & P2M_R))
         return false;
     *e = wide ? READ_ONCE(*(uint64_t *)phys_to_virt(hpa)) : READ_ONCE(*(uint32_t *)phys_to_virt(hpa));
     return true;
@@ -72,7 +75,6 @@ static bool read_pte(struct domain *d, uint64_t gpa, bool wide, uint64_t *e)
 
 bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
-    struct domain *d = v->dom;
     uint64_t cr0 = hvm->get_reg(v, GREG_CR0), cr4 = hvm->get_reg(v, GREG_CR4);
     uint64_t efer = hvm->get_reg(v, GREG_EFER), cr3 = hvm->get_reg(v, GREG_CR3);
     bool wp = cr0 & CR0_WP;
@@ -90,7 +92,7 @@ bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
             return false;
         uint64_t t = cr3 & GPTE_ADDR;
         for (int l = 4; l >= 1; l--) {
-            if (!read_pte(d, t + ((gva >> (12 + 9 * (l - 1))) & 511) * 8, true, &e) || !(e & GPTE_P))
+            if (!read_pte(v, t + ((gva >> (12 + 9 * (l - 1))) & 511) * 8, true, &e) || !(e & GPTE_P))
                 return false;
             if (write && wp && !(e & GPTE_W))
                 return false;
@@ -106,11 +108,11 @@ bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
     gva &= 0xffffffffull;
     if (cr4 & CR4_PAE) {
         /* PAE: four PDPTEs at CR3[31:5], then two levels of 8-byte entries. */
-        if (!read_pte(d, (cr3 & 0xffffffe0ull) + (gva >> 30) * 8, true, &e) || !(e & GPTE_P))
+        if (!read_pte(v, (cr3 & 0xffffffe0ull) + (gva >> 30) * 8, true, &e) || !(e & GPTE_P))
             return false;
         uint64_t t = e & GPTE_ADDR;
         for (int l = 2; l >= 1; l--) {
-            if (!read_pte(d, t + ((gva >> (12 + 9 * (l - 1))) & 511) * 8, true, &e) || !(e & GPTE_P))
+            if (!read_pte(v, t + ((gva >> (12 + 9 * (l - 1))) & 511) * 8, true, &e) || !(e & GPTE_P))
                 return false;
             if (write && wp && !(e & GPTE_W))
                 return false;
@@ -124,7 +126,7 @@ bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
         return false;
     }
     /* Legacy 32-bit paging: two levels of 4-byte entries, 4 MiB pages with PSE. */
-    if (!read_pte(d, (cr3 & 0xfffff000ull) + (gva >> 22) * 4, false, &e) || !(e & GPTE_P))
+    if (!read_pte(v, (cr3 & 0xfffff000ull) + (gva >> 22) * 4, false, &e) || !(e & GPTE_P))
         return false;
     if (write && wp && !(e & GPTE_W))
         return false;
@@ -132,7 +134,7 @@ bool guest_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
         *gpa = (e & 0xffc00000ull) | (gva & 0x3fffff);
         return true;
     }
-    if (!read_pte(d, (e & 0xfffff000ull) + ((gva >> 12) & 1023) * 4, false, &e) || !(e & GPTE_P))
+    if (!read_pte(v, (e & 0xfffff000ull) + ((gva >> 12) & 1023) * 4, false, &e) || !(e & GPTE_P))
         return false;
     if (write && wp && !(e & GPTE_W))
         return false;
@@ -148,8 +150,7 @@ static int virt_copy(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool t
         size_t chunk = MIN(len, PAGE_SIZE - (gva & ~PAGE_MASK));
         if (!guest_translate(v, gva, to_guest, &gpa))
             return -XEN_EFAULT;
-        int r = to_guest ? copy_to_guest_phys(v->dom, gpa, b, chunk)
-                         : copy_from_guest_phys(v->dom, b, gpa, chunk);
+        int r = phys_copy(v->dom, &v->p2m_cache, gpa, b, chunk, to_guest ? TO_GUEST : FROM_GUEST);
         if (r)
             return r;
         b += chunk;

@@ -57,15 +57,15 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
     [__HYPERVISOR_sched_op] = do_sched_op,
 };
 
-long hypercall_dispatch(struct vcpu *v)
+long hypercall_dispatch(struct vcpu *v, const struct vm_exit *x)
 {
     struct guest_gprs *g = &v->regs;
     uint64_t a[5];
 
     /* Only the guest kernel may call the hypervisor (Xen: -EPERM from user mode). */
-    if (hvm->get_reg(v, GREG_CPL) != 0)
+    if (x->cpl != 0)
         return -XEN_EPERM;
-    if ((hvm->get_reg(v, GREG_EFER) & EFER_LMA) && (hvm->get_reg(v, GREG_CS_ATTR) & 1)) {
+    if (x->code64) {
         a[0] = g->rdi, a[1] = g->rsi, a[2] = g->rdx, a[3] = g->r10, a[4] = g->r8;
     } else {
         a[0] = (uint32_t)g->rbx, a[1] = (uint32_t)g->rcx, a[2] = (uint32_t)g->rdx;

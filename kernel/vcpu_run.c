@@ -13,11 +13,6 @@
 #define VEC_UD 6
 #define VEC_GP 13
 
-static bool code64(struct vcpu *v)
-{
-    return (hvm->get_reg(v, GREG_EFER) & EFER_LMA) && (hvm->get_reg(v, GREG_CS_ATTR) & 1);
-}
-
 static enum insn_kind kind_of(const struct vm_exit *x)
 {
     switch (x->reason) {
@@ -42,7 +37,7 @@ bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *x)
     if (!len) {
         uint8_t buf[15];
         uint64_t at = hvm->get_reg(v, GREG_CS_BASE) + x->rip;
-        bool c64 = code64(v);
+        bool c64 = x->code64;
         /* Usually the whole instruction is on RIP's page: fetch up to the page end first,
          * and cross into the next page only if that was not enough. */
         size_t n = MIN(sizeof(buf), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
@@ -81,7 +76,7 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
     case EXIT_HYPERCALL:
         if (!vcpu_skip_insn(v, x))
             return;
-        v->regs.rax = (uint64_t)hypercall_dispatch(v);
+        v->regs.rax = (uint64_t)hypercall_dispatch(v, x);
         return;
     case EXIT_CPUID:
         guest_cpuid(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx, &r);

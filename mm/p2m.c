@@ -15,6 +15,34 @@
 
 static uint64_t *table(paddr_t pa) { return phys_to_virt(pa); }
 
+/* Entry decoding from the format's masks. */
+static inline bool present(const struct p2m_format *f, uint64_t e) { return e & f->present_mask; }
+
+static inline bool is_leaf(const struct p2m_format *f, uint64_t e, int l)
+{
+    return l == 1 || (l <= 3 && (e & f->large_bit));
+}
+
+/* The address an entry points to: a table, or the first frame of a leaf (in large
+ * leaves the low address bits are flags, e.g. the PAT bit, and are masked off). */
+static inline paddr_t addr_of(const struct p2m_format *f, uint64_t e, int l)
+{
+    uint64_t a = e & f->addr_mask;
+    return l > 1 && (e & f->large_bit) ? a & ~(LEVEL_SIZE(l) - 1) : a;
+}
+
+static inline unsigned perms_of(const struct p2m_format *f, uint64_t e)
+{
+    unsigned p = (!f->r_bit || (e & f->r_bit)) ? P2M_R : 0;
+    if (e & f->w_bit)
+        p |= P2M_W;
+    if (!(e & f->x_bit) == f->x_is_nx)
+        p |= P2M_X;
+    return p;
+}
+
+static inline bool owned_of(const struct p2m_format *f, uint64_t e) { return e & f->owned_bit; }
+
 static paddr_t new_table(struct p2m *p)
 {
     paddr_t pa = frame_alloc_zeroed();
@@ -38,9 +66,9 @@ static int split(struct p2m *p, uint64_t *e, int level)
     paddr_t t = new_table(p);
     if (!t)
         return -XEN_ENOMEM;
-    paddr_t base = f->addr(*e, level);
-    unsigned perms = f->perms(*e);
-    bool owned = f->owned(*e);
+    paddr_t base = addr_of(f, *e, level);
+    unsigned perms = perms_of(f, *e);
+    bool owned = owned_of(f, *e);
     uint64_t *nt = table(t);
     for (int i = 0; i < 512; i++)
         nt[i] = f->leaf(base + (uint64_t)i * LEVEL_SIZE(level - 1), perms, level - 1, owned);
@@ -55,18 +83,18 @@ static uint64_t *walk_create(struct p2m *p, uint64_t gpa, int level, int *err)
     uint64_t *t = table(p->root);
     for (int l = 4; l > level; l--) {
         uint64_t *e = &t[INDEX(gpa, l)];
-        if (!f->present(*e)) {
+        if (!present(f, *e)) {
             paddr_t nt = new_table(p);
             if (!nt) {
                 *err = -XEN_ENOMEM;
                 return NULL;
             }
             *e = f->table(nt);
-        } else if (f->is_leaf(*e, l)) {
+        } else if (is_leaf(f, *e, l)) {
             if ((*err = split(p, e, l)) < 0)
                 return NULL;
         }
-        t = table(f->addr(*e, l));
+        t = table(addr_of(f, *e, l));
     }
     return &t[INDEX(gpa, level)];
 }
@@ -78,13 +106,13 @@ static uint64_t *walk(struct p2m *p, uint64_t gpa, int *level)
     uint64_t *t = table(p->root);
     for (int l = 4; l >= 1; l--) {
         uint64_t *e = &t[INDEX(gpa, l)];
-        if (!f->present(*e))
+        if (!present(f, *e))
             return NULL;
-        if (l == 1 || f->is_leaf(*e, l)) {
+        if (l == 1 || is_leaf(f, *e, l)) {
             *level = l;
             return e;
         }
-        t = table(f->addr(*e, l));
+        t = table(addr_of(f, *e, l));
     }
     return NULL;
 }
@@ -112,7 +140,7 @@ int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned pe
         uint64_t *e = walk_create(p, gpa, level, &err);
         if (!e)
             break;
-        if (f->present(*e)) {
+        if (present(f, *e)) {
             err = -XEN_EEXIST;     /* never silently replace a mapping */
             break;
         }
@@ -148,11 +176,13 @@ int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size)
                 break;
             continue;
         }
-        if (f->owned(*e)) {
-            frame_free(f->addr(*e, level), ls >> PAGE_SHIFT);
+        uint64_t old = *e;
+        WRITE_ONCE(*e, 0);
+        p->gen++;                     /* cached translations die before the frame is reused */
+        if (owned_of(f, old)) {
+            frame_free(addr_of(f, old, level), ls >> PAGE_SHIFT);
             p->nr_owned -= ls >> PAGE_SHIFT;
         }
-        *e = 0;
         gpa += ls;
         size -= ls;
     }
@@ -180,7 +210,8 @@ int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
                 break;
             continue;
         }
-        *e = f->leaf(f->addr(*e, level), perms, level, f->owned(*e));
+        *e = f->leaf(addr_of(f, *e, level), perms, level, owned_of(f, *e));
+        p->gen++;
         gpa += ls;
         size -= ls;
     }
@@ -188,9 +219,37 @@ int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
     return err;
 }
 
+bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t *hpa,
+                       unsigned *perms)
+{
+    uint64_t gfn = gpa >> PAGE_SHIFT, gen = p->gen;
+
+    if (c->gen != gen) {
+        for (unsigned i = 0; i < P2M_CACHE_ENTRIES; i++)
+            c->e[i].gfn = ~0ull;
+        c->gen = gen;
+    }
+    for (unsigned i = 0; i < P2M_CACHE_ENTRIES; i++)
+        if (c->e[i].gfn == gfn) {
+            *hpa = c->e[i].hpa + (gpa & ~PAGE_MASK);
+            *perms = c->e[i].perms;
+            return true;
+        }
+    if (!p2m_lookup(p, gpa, hpa, perms))
+        return false;
+    unsigned i = c->next++ % P2M_CACHE_ENTRIES;
+    c->e[i].gfn = gfn;
+    c->e[i].hpa = *hpa & PAGE_MASK;
+    c->e[i].perms = *perms;
+    return true;
+}
+
 /* Lock-free: entries change atomically (a split installs a complete table in one store)
  * and tables are freed only when the whole p2m is destroyed, when no vCPU runs. This is on
- * the exit path (every guest memory access of a hypercall). */
+ * the exit path (every guest memory access of a hypercall).
+ * Invariant this relies on: a guest frame is unmapped (and freed) only while no vCPU of
+ * the domain runs (domain destruction today); unmapping from a live domain (ballooning,
+ * grant unmap) must first take a reference on the frames hypercalls are copying. */
 bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
 {
     const struct p2m_format *f = p->fmt;
@@ -200,14 +259,14 @@ bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
         return false;
     for (int l = 4; l >= 1; l--) {
         uint64_t e = READ_ONCE(t[INDEX(gpa, l)]);
-        if (!f->present(e))
+        if (!present(f, e))
             return false;
-        if (l == 1 || f->is_leaf(e, l)) {
-            *hpa = f->addr(e, l) + (gpa & (LEVEL_SIZE(l) - 1));
-            *perms = f->perms(e);
+        if (l == 1 || is_leaf(f, e, l)) {
+            *hpa = addr_of(f, e, l) + (gpa & (LEVEL_SIZE(l) - 1));
+            *perms = perms_of(f, e);
             return true;
         }
-        t = table(f->addr(e, l));
+        t = table(addr_of(f, e, l));
     }
     return false;
 }
@@ -218,13 +277,13 @@ static void destroy_level(struct p2m *p, paddr_t t, int level)
     uint64_t *tab = table(t);
     for (int i = 0; i < 512; i++) {
         uint64_t e = tab[i];
-        if (!f->present(e))
+        if (!present(f, e))
             continue;
-        if (level == 1 || f->is_leaf(e, level)) {
-            if (f->owned(e))
-                frame_free(f->addr(e, level), LEVEL_SIZE(level) >> PAGE_SHIFT);
+        if (level == 1 || is_leaf(f, e, level)) {
+            if (owned_of(f, e))
+                frame_free(addr_of(f, e, level), LEVEL_SIZE(level) >> PAGE_SHIFT);
         } else {
-            destroy_level(p, f->addr(e, level), level - 1);
+            destroy_level(p, addr_of(f, e, level), level - 1);
         }
     }
     frame_free(t, 1);

@@ -30,24 +30,17 @@ static uint64_t npt_leaf(paddr_t hpa, unsigned perms, int level, bool owned)
 }
 
 static uint64_t npt_table(paddr_t next) { return next | NPT_P | NPT_RW | NPT_US; }
-static bool npt_present(uint64_t e) { return e & NPT_P; }
-static bool npt_is_leaf(uint64_t e, int level) { return level == 1 || (level <= 3 && (e & NPT_PS)); }
-
-static paddr_t npt_addr(uint64_t e, int level)
-{
-    /* In large leaves bit 12 is the PAT bit, not an address bit. */
-    uint64_t a = e & NPT_ADDR;
-    return npt_is_leaf(e, level) && level > 1 ? a & ~((1ull << (12 + 9 * (level - 1))) - 1) : a;
-}
-
-static unsigned npt_perms(uint64_t e)
-{
-    return P2M_R | ((e & NPT_RW) ? P2M_W : 0) | ((e & NPT_NX) ? 0 : P2M_X);
-}
-
-static bool npt_owned(uint64_t e) { return e & NPT_OWNED; }
 
 struct p2m_format npt_format = {
-    .leaf = npt_leaf, .table = npt_table, .present = npt_present, .is_leaf = npt_is_leaf,
-    .addr = npt_addr, .perms = npt_perms, .owned = npt_owned, .huge_1g = false,   /* set from CPUID by svm_init */
+    .leaf = npt_leaf,
+    .table = npt_table,
+    .present_mask = NPT_P,
+    .large_bit = NPT_PS,
+    .addr_mask = NPT_ADDR,
+    .owned_bit = NPT_OWNED,
+    .r_bit = 0,                       /* present means readable */
+    .w_bit = NPT_RW,
+    .x_bit = NPT_NX,
+    .x_is_nx = true,
+    .huge_1g = false,                 /* set from CPUID by svm_global_init */
 };

@@ -7,6 +7,7 @@
 #include "svm.h"
 #include <keel/domain.h>
 #include <keel/printk.h>
+#include <arch/cpu.h>
 
 const char *svm_exit_name(uint32_t code)
 {
@@ -62,6 +63,8 @@ void svm_exit_translate(struct vcpu *v, struct vm_exit *x)
     x->hw_name = NULL;
     x->rip = s->vmcb->save.rip;
     x->insn_len = 0;
+    x->cpl = s->vmcb->save.cpl;
+    x->code64 = (s->vmcb->save.efer & EFER_LMA) && (s->vmcb->save.cs.attrib & (1 << 9));
 
     /* An event cut short by this exit is delivered again on the next entry. */
     if (c->exitintinfo & EVENT_VALID) {

@@ -32,6 +32,7 @@ struct vcpu {
     void *hw;                          /* the backend's per-vCPU state (VMCB/VMCS...) */
     int last_cpu;                      /* host CPU it last ran on, -1 if never */
     uint64_t nr_exits;
+    struct p2m_cache p2m_cache;        /* recent guest-physical translations of this vCPU */
     uint8_t fpu[512] __aligned(16);    /* FXSAVE image while not loaded */
     bool fpu_valid;
 };

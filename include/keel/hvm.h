@@ -34,6 +34,8 @@ struct vm_exit {
     const char *hw_name;  /* and its name */
     uint64_t rip;         /* guest RIP of the exiting instruction */
     uint32_t insn_len;    /* length of that instruction, 0 if unknown */
+    uint8_t cpl;          /* the guest's privilege level at the exit */
+    bool code64;          /* it was running 64-bit code (long mode, CS.L) */
     union {
         struct {
             uint16_t port;
@@ -75,15 +77,18 @@ enum start_mode {
 #define P2M_RWX (P2M_R | P2M_W | P2M_X)
 
 /* The nested page table format: the p2m in mm/ builds the tree, the backend says what an
- * entry looks like. Levels: 1 = 4 KiB leaf, 2 = 2 MiB, 3 = 1 GiB, 4 = top. */
+ * entry looks like. Levels: 1 = 4 KiB leaf, 2 = 2 MiB, 3 = 1 GiB, 4 = top. Encoding goes
+ * through functions (rare: mapping); decoding is described by bit masks, so that lookups
+ * on the exit path cost a few instructions per level instead of indirect calls. */
 struct p2m_format {
     uint64_t (*leaf)(paddr_t hpa, unsigned perms, int level, bool owned);
     uint64_t (*table)(paddr_t next);        /* a non-leaf entry */
-    bool (*present)(uint64_t e);
-    bool (*is_leaf)(uint64_t e, int level);
-    paddr_t (*addr)(uint64_t e, int level);
-    unsigned (*perms)(uint64_t e);
-    bool (*owned)(uint64_t e);               /* the frame belongs to the domain */
+    uint64_t present_mask;                   /* any of these set: present */
+    uint64_t large_bit;                      /* set in 2 MiB / 1 GiB leaves */
+    uint64_t addr_mask;                      /* the frame address bits */
+    uint64_t owned_bit;                      /* software bit: the domain owns the frame */
+    uint64_t r_bit, w_bit, x_bit;            /* r_bit 0: readable whenever present */
+    bool x_is_nx;                            /* x_bit set means NOT executable */
     bool huge_1g;                            /* 1 GiB leaves supported */
 };
 

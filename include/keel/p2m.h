@@ -15,6 +15,7 @@ struct p2m {
     const struct p2m_format *fmt;
     uint64_t nr_tables;           /* frames used by the tree itself */
     uint64_t nr_owned;            /* owned 4 KiB frames mapped (freed on destroy) */
+    volatile uint64_t gen;        /* bumped whenever a mapping is removed or narrowed */
     spinlock_t lock;
 };
 
@@ -30,6 +31,17 @@ int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size);
 int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms);
 /* The host frame behind gpa (page-aligned result plus offset) and its permissions. */
 bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms);
+/* A vCPU's small cache of recent lookups (a software TLB over the p2m), exact because it
+ * is dropped whenever the p2m generation moves. */
+#define P2M_CACHE_ENTRIES 4
+struct p2m_cache {
+    uint64_t gen;
+    unsigned next;
+    struct { uint64_t gfn; paddr_t hpa; unsigned perms; } e[P2M_CACHE_ENTRIES];
+};
+bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t *hpa,
+                       unsigned *perms);
+
 /* Frees every table and every owned frame. */
 void p2m_destroy(struct p2m *p);
 

@@ -19,7 +19,7 @@ bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);    /* false: #
 bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);    /* false: #GP */
 enum io_result { IO_DONE, IO_AGAIN, IO_STOPPED };   /* AGAIN: run the instruction again */
 enum io_result guest_io(struct vcpu *v, const struct vm_exit *x);
-long hypercall_dispatch(struct vcpu *v);
+long hypercall_dispatch(struct vcpu *v, const struct vm_exit *x);
 
 /* The guest's console (console_io writes): complete lines go to the serial console as
  * "[name] line". */
