@@ -9,6 +9,10 @@
 long hypercall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
                 unsigned long a4, unsigned long a5)
 {
+#ifdef GUEST_BARE
+    (void)nr, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+    return -XEN_ENOSYS;              /* no hypervisor: VMMCALL would raise #UD */
+#else
     register unsigned long r10 __asm__("r10") = a4;
     register unsigned long r8 __asm__("r8") = a5;
     long ret = (long)nr;
@@ -22,6 +26,7 @@ long hypercall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned l
                          : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
                          : : "r9", "memory");
     return ret;
+#endif
 }
 
 long hypercall0(unsigned long nr)

@@ -238,6 +238,17 @@ void test_fail(const char *name, const char *fmt, ...)
     va_end(ap);
 }
 
+void test_note(const char *name, const char *fmt, ...)
+{
+    char why[192];
+    va_list ap;
+
+    va_start(ap, fmt);
+    gvsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    gprintf("NOTE %s: %s\n", name, why);
+}
+
 int test_check(int cond, const char *name, const char *fmt, ...)
 {
     va_list ap;

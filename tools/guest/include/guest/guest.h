@@ -69,6 +69,8 @@ void test_pass(const char *name);
 void test_fail(const char *name, const char *fmt, ...) GUEST_PRINTF(2, 3);
 /* PASS if cond, else FAIL with the message; returns cond. */
 int test_check(int cond, const char *name, const char *fmt, ...) GUEST_PRINTF(3, 4);
+/* "NOTE <name>: <why>": a result that depends on the emulator, neither pass nor fail. */
+void test_note(const char *name, const char *fmt, ...) GUEST_PRINTF(2, 3);
 extern unsigned test_passed, test_failed;
 /* Prints "DONE <passed> passed, <failed> failed", shuts down: poweroff, or crash if any failed. */
 GUEST_NORETURN void guest_done(void);
