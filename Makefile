@@ -95,7 +95,7 @@ include tests/unit/unit.mk
 include tests/guests/guests.mk
 
 bench: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests >&2
 	@bash tools/bench.sh $(BUILD)/keel.elf
 
 # Size of the trusted base (the hypervisor proper).
