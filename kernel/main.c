@@ -114,8 +114,7 @@ static void smp_selfcheck(void)
     for (unsigned c = 1; c < nr_cpus; c++)
         if (!smp_call_on(c, ipi_probe, NULL))
             panic("smp: CPU %u did not answer an IPI within 1 s", c);
-    if (nr_cpus > 1)
-        pr_info("smp: IPI answered by all %u other CPUs\n", nr_cpus - 1);
+    pr_info("smp: IPI answered by all %u other CPUs\n", nr_cpus - 1);
 }
 
 static void run_selftest(const char *name)
@@ -202,7 +201,12 @@ void keel_start(struct boot_info *bi)
     time_calibrate();
 
     unsigned n = smp_boot_aps(&madt, keel_opts.smp);
-    pr_info("smp: %u CPU%s online\n", n, n == 1 ? "" : "s");
+    if (keel_opts.smp)
+        pr_info("smp: %u CPU%s online (%u listed in the MADT; smp=%u)\n", n, n == 1 ? "" : "s",
+                madt.nr_cpus, keel_opts.smp);
+    else
+        pr_info("smp: %u CPU%s online (%u listed in the MADT)\n", n, n == 1 ? "" : "s",
+                madt.nr_cpus);
     if (keel_opts.bench)
         pr_info("BENCH boot/all_cpus_online %llu insns\n",
                 (unsigned long long)(rdtsc() - boot_tsc_start));
