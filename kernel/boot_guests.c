@@ -88,6 +88,12 @@ void boot_guests_run(const struct boot_info *bi)
         if (!d)
             continue;
         doms[nd++] = d;
+        if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {
+            /* Self test of the invalid-state path: CR0[63:32] must be zero on both
+             * vendors; the CPU refuses the entry, the report must say why. */
+            pr_info("selftest: giving domain %u a CR0 with reserved bit 32 set\n", d->id);
+            hvm->set_reg(d->vcpus[0], GREG_CR0, hvm->get_reg(d->vcpus[0], GREG_CR0) | (1ull << 32));
+        }
         vcpu_run(d->vcpus[0]);
         if (d->state == DOM_RUNNING)
             pr_info("domain %u (%s): blocked; kept alive while the others run\n", d->id, d->name);

@@ -127,7 +127,8 @@ static void run_selftest(const char *name)
         *bad = 0x6b65656c;
         panic("selftest: the write to an unmapped address did not fault");
     }
-    pr_warn("warning: selftest=%s: no such self test (fault)\n", name);
+    if (strcmp(name, "bad-guest-state"))       /* that one runs with the boot guests */
+        pr_warn("warning: selftest=%s: no such self test (fault, bad-guest-state)\n", name);
 }
 
 static volatile int hvm_enable_failed;

@@ -174,6 +174,7 @@ static void svm_vcpu_set_start(struct vcpu *v, enum start_mode mode, uint64_t en
     st->dr6 = 0xffff0ff0;
     st->dr7 = 0x400;
     s->vmcb->ctl.n_cr3 = p2m_root;
+    s->state_dirty = true;
 }
 
 static void svm_assign_asid(struct svm_vcpu *s, unsigned cpu)
@@ -211,6 +212,17 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
         vmcb->ctl.tlb_control = TLB_CONTROL_FLUSH_ALL;
     }
 
+    if (unlikely(s->state_dirty)) {
+        s->state_dirty = false;
+        if (!svm_state_ok(v)) {
+            x->reason = EXIT_INVALID_STATE;
+            x->hw_code = SVM_EXIT_INVALID;
+            x->hw_name = "state refused by Keel's checks";
+            x->rip = vmcb->save.rip;
+            x->insn_len = 0;
+            return;
+        }
+    }
     vmcb->save.rax = v->regs.rax;
     svm_vmrun(&v->regs, s->vmcb_pa, c->host_vmcb_pa);
     v->regs.rax = vmcb->save.rax;
@@ -255,8 +267,11 @@ static uint64_t svm_get_reg(struct vcpu *v, enum guest_reg r)
 
 static void svm_set_reg(struct vcpu *v, enum guest_reg r, uint64_t val)
 {
-    struct vmcb *vmcb = ((struct svm_vcpu *)v->hw)->vmcb;
+    struct svm_vcpu *s = v->hw;
+    struct vmcb *vmcb = s->vmcb;
     struct vmcb_save *st = &vmcb->save;
+    if (r != GREG_RIP && r != GREG_RSP)
+        s->state_dirty = true;        /* checked once before the next VMRUN */
     switch (r) {
     case GREG_RIP:
         st->rip = val;
@@ -265,10 +280,13 @@ static void svm_set_reg(struct vcpu *v, enum guest_reg r, uint64_t val)
     case GREG_RSP: st->rsp = val; break;
     case GREG_RFLAGS: st->rflags = val; break;
     case GREG_CR2: st->cr2 = val; break;
+    case GREG_CR0: st->cr0 = val; break;
+    case GREG_CR3: st->cr3 = val; break;
+    case GREG_CR4: st->cr4 = val; break;
     case GREG_EFER: st->efer = val | EFER_SVME; break;
     case GREG_PAT: st->g_pat = val; break;
     default:
-        break;   /* CR0/CR3/CR4 belong to the guest under nested paging */
+        break;
     }
 }
 

@@ -14,6 +14,7 @@ struct svm_vcpu {
     uint64_t asid_gen;          /* the CPU generation the ASID belongs to */
     int asid_cpu;               /* the CPU it belongs to */
     bool flush_pending;         /* the p2m changed: drop this guest's translations */
+    bool state_dirty;           /* Keel changed control state: check it before VMRUN */
 };
 
 struct svm_cpu {
@@ -34,6 +35,7 @@ extern struct p2m_format npt_format;
 void svm_vmrun(struct guest_gprs *regs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
 void svm_exit_translate(struct vcpu *v, struct vm_exit *x);
 void svm_report_invalid(struct vcpu *v);
+bool svm_state_ok(struct vcpu *v);
 void svm_dump(struct vcpu *v);
 const char *svm_exit_name(uint32_t code);
 

@@ -1,23 +1,26 @@
 /*
  * Diagnostics: VMEXIT_INVALID means VMRUN refused the VMCB, and the hardware does not say
  * why. We check the consistency rules of the AMD APM (vol. 2, "VMRUN: canonicalization and
- * consistency checks") ourselves and name each one the VMCB breaks, then dump the state.
+ * consistency checks") ourselves and name each one the VMCB breaks. The checks run before
+ * VMRUN whenever Keel itself changed the guest's control state (rare, off the hot path),
+ * because after a failed VMRUN the save area may no longer hold what was refused (QEMU,
+ * for one, writes part of the host state back into it).
  */
 #include "svm.h"
 #include <keel/domain.h>
 #include <keel/printk.h>
 #include <arch/cpu.h>
 
-#define BAD(cond, what) do { if (cond) { pr_err("  invalid: %s\n", what); n++; } } while (0)
+#define BAD(cond, what) do { if (cond) { if (say) pr_err("  invalid: %s\n", what); n++; } } while (0)
 
-void svm_report_invalid(struct vcpu *v)
+/* Returns how many rules the VMCB breaks, naming each if `say`. */
+static int check_state(struct vcpu *v, bool say)
 {
     struct svm_vcpu *s = v->hw;
     struct vmcb *vm = s->vmcb;
     struct vmcb_save *st = &vm->save;
     int n = 0;
 
-    pr_err("svm: d%u v%u: VMRUN refused the guest state (VMEXIT_INVALID)\n", v->dom->id, v->id);
     BAD(!(st->efer & EFER_SVME), "EFER.SVME is clear");
     BAD(!(st->cr0 & CR0_PG) ? false : !(st->cr0 & CR0_PE), "CR0.PG set without CR0.PE");
     BAD((st->cr0 & (1ul << 29)) && !(st->cr0 & (1ul << 30)), "CR0.NW set with CR0.CD clear");
@@ -46,8 +49,26 @@ void svm_report_invalid(struct vcpu *v)
     for (int i = 0; i < 8; i++)
         BAD(((st->g_pat >> (8 * i)) & 0xff) == 2 || ((st->g_pat >> (8 * i)) & 0xff) == 3 ||
                 ((st->g_pat >> (8 * i)) & 0xff) > 7, "guest PAT holds a reserved memory type");
-    if (!n)
-        pr_err("  (no rule Keel checks is broken; the CPU checks more)\n");
+    return n;
+}
+
+bool svm_state_ok(struct vcpu *v)
+{
+    if (!check_state(v, false))
+        return true;
+    pr_err("svm: d%u v%u: the guest state breaks the VMRUN consistency rules; not entering\n",
+           v->dom->id, v->id);
+    check_state(v, true);
+    svm_dump(v);
+    return false;
+}
+
+void svm_report_invalid(struct vcpu *v)
+{
+    pr_err("svm: d%u v%u: VMRUN refused the guest state (VMEXIT_INVALID)\n", v->dom->id, v->id);
+    if (!check_state(v, true))
+        pr_err("  (no rule Keel checks is broken in the state as the CPU left it; the CPU "
+               "checks more)\n");
     svm_dump(v);
 }
 
