@@ -20,7 +20,7 @@ CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pie -fno
 ASFLAGS := -m64 -Iinclude -Iarch/x86/include -MMD -MP
 LDFLAGS := -nostdlib -n -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
-HV_DIRS := boot arch/x86 kernel mm drivers svm
+HV_DIRS := boot arch/x86 kernel mm drivers svm vmx
 HV_SRC  := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 HV_OBJ  := $(patsubst %,$(BUILD)/%.o,$(HV_SRC))
 

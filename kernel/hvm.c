@@ -19,6 +19,8 @@ bool hvm_init(void)
     } else {
         if (cpu_features.vmx && !&vmx_ops)
             pr_warn("warning: hvm: the CPU has VT-x, but this build has no VT-x backend\n");
+        else if (cpu_features.vmx)
+            pr_warn("warning: hvm: the CPU has VT-x without what Keel needs (see above)\n");
         else if (cpu_features.svm)
             pr_warn("warning: hvm: the CPU has AMD-V without nested paging; not supported\n");
         else

@@ -3,7 +3,7 @@
 NAME=guest-bench
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-bench.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-bench\] PASS bench-null-hypercall-enosys$'
     '\[guest-bench\] BENCH (svm|vmx)/null_hypercall [0-9]+ insns'

@@ -3,7 +3,7 @@
 NAME=guest-cpuid
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-cpuid.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-cpuid\] PASS cpuid-vendor$'
     '\[guest-cpuid\] PASS cpuid-max-leaf$'

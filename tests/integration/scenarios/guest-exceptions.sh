@@ -3,7 +3,7 @@
 NAME=guest-exceptions
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-exceptions.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-exceptions\] PASS exc-none$'
     '\[guest-exceptions\] PASS exc-de$'

@@ -4,7 +4,7 @@
 NAME=guest-io
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-io.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-io\] PASS io-in-com1-lsr$'
     '\[guest-io\] PASS io-in-kbd-data$'

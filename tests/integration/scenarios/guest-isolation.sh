@@ -7,7 +7,7 @@ MODULES=(
     "build/guests/guest-secret.elf mem=16M"
     "build/guests/guest-isolation.elf mem=16M"
 )
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-secret\] PASS secret-fill$'
     '\[guest-secret\] secret ready'

@@ -3,7 +3,7 @@
 NAME=guest-msr
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-msr.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-msr\] PASS msr-nonexistent-gp$'
     '\[guest-msr\] PASS msr-vm-hsave-pa-write-gp$'

@@ -3,7 +3,7 @@
 NAME=guest-npf
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-npf.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-npf\] touching unmapped GPA 0x40000000'
     'domain.*guest-npf.*nested page fault'

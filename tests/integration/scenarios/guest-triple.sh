@@ -3,7 +3,7 @@
 NAME=guest-triple
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-triple.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-triple\] loading an empty IDT'
     'domain.*guest-triple.*triple fault'

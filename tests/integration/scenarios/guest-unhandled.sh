@@ -3,7 +3,7 @@
 NAME=guest-unhandled
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-unhandled.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-unhandled\] executing ICEBP'
     'domain.*guest-unhandled.*unhandled exit'

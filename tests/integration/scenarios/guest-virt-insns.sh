@@ -3,7 +3,7 @@
 NAME=guest-virt-insns
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-virt-insns.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '\[guest-virt-insns\] PASS virt-svm-vmrun-ud$'
     '\[guest-virt-insns\] PASS virt-svm-vmload-ud$'

@@ -3,7 +3,7 @@
 NAME=selftest-bad-guest-state
 CMDLINE="selftest=bad-guest-state"
 MODULES=("build/guests/guest-cpuid.elf mem=16M" "build/guests/guest-io.elf mem=16M")
-TARGETS=(qemu-bios-smp1)
+TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(
     '^selftest: giving domain 1 a CR0 with reserved bit 32 set'
     'the guest state breaks the VMRUN consistency rules|VM entry|VM-entry'
