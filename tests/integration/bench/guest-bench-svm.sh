@@ -1,6 +1,6 @@
-# Exit-path benchmarks measured by a guest with RDTSC under -icount shift=0 (exact
+# AMD-V exit-path benchmarks measured by a guest with RDTSC under -icount shift=0 (exact
 # instruction counts): null hypercall and CPUID exit round trips (tests/guests/guest-bench.c).
-NAME=guest-bench
+NAME=guest-bench-svm
 CMDLINE=""
 MODULES=("build/guests/guest-bench.elf mem=16M")
 TARGETS=(qemu-bios-smp1)
