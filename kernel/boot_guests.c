@@ -1,26 +1,43 @@
 /*
- * Until Dom0 and the scheduler exist, Keel runs each boot module as a guest of its own, in
- * order, on the boot CPU: each runs until it shuts down or blocks. A blocked domain stays
- * alive (its memory stays allocated) while the later ones run, so that isolation tests can
- * look for it. At the end every domain is destroyed and the free-frame count must be what
+ * Until Dom0 exists, Keel runs each boot module as a guest of its own. All of them start
+ * at once, spread over the CPUs (one vCPU each for now), unless a module asks to wait for
+ * another one. The boot CPU's idle hook watches them: a guest is done when it has shut
+ * down or has blocked with nothing left to wake it (a blocked guest stays alive — its
+ * memory stays allocated — while the others run, so that isolation tests can look for
+ * it). When every guest is done, all are destroyed and the free-frame count must be what
  * it was before the first one was created.
  *
- * Module command line: "<file name> [mem=<N>M] [anything else]": the file name (without
- * .elf) names the domain, and the whole line is the guest's command line.
+ * Module command line: "<file name> [mem=<N>M] [cpu=<N>] [wait=<name>] [...]": the file
+ * name (without .elf) names the domain, cpu= pins its vCPU to a CPU, wait= delays its
+ * start until the named guest is done; the whole line is the guest's command line.
  */
 #include <keel/domain_build.h>
 #include <keel/cmdline.h>
 #include <keel/frame.h>
 #include <keel/printk.h>
+#include <keel/sched.h>
 #include <keel/string.h>
+#include <keel/test_exit.h>
 #include <keel/vcpu.h>
 #include <arch/paging.h>
+#include <arch/percpu.h>
 
 #define MAX_BOOT_GUESTS BOOT_MAX_MODULES
 #define DEFAULT_GUEST_MEM MiB(16)
 
 /* A string the isolation tests look for in their own memory: it must never be there. */
 const char hv_canary[] = "KEEL-HV-CANARY-1";
+
+struct boot_guest {
+    struct domain *d;
+    int cpu;                          /* -1: the runner picks */
+    int wait_for;                     /* index of the guest it waits for, -1: none */
+    bool started, done;
+};
+
+static struct boot_guest guests[MAX_BOOT_GUESTS];
+static unsigned nr_guests, next_cpu;
+static uint64_t free_before;
 
 static uint64_t parse_size(const char *s)
 {
@@ -61,19 +78,79 @@ static void domain_name_from(const char *cmdline, char *name, size_t len)
         strlcpy(name, "guest", len);
 }
 
-void boot_guests_run(const struct boot_info *bi)
+static void start(struct boot_guest *g)
 {
-    struct domain *doms[MAX_BOOT_GUESTS];
-    unsigned nd = 0;
-    uint64_t free_before = frame_free_count();
+    unsigned cpu = g->cpu >= 0 ? (unsigned)g->cpu : next_cpu++ % nr_cpus;
+    g->started = true;
+    g->d->state = DOM_RUNNING;
+    pr_info("domain %u (%s): started on CPU %u\n", g->d->id, g->d->name, cpu);
+    sched_add(g->d->vcpus[0], cpu);
+}
 
+/* Done: shut down, or every vCPU blocked with nothing that could wake it (no virtual
+ * timers or interrupts exist yet), and none of them queued or running. */
+static bool guest_done(struct boot_guest *g)
+{
+    struct domain *d = g->d;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!sched_vcpu_idle(v))
+            return false;
+        if (d->state != DOM_SHUTDOWN && v->state != VCPU_BLOCKED)
+            return false;
+    }
+    return true;
+}
+
+static void finish(void)
+{
+    for (unsigned i = 0; i < nr_guests; i++)
+        domain_destroy(guests[i].d);
+    uint64_t free_after = frame_free_count();
+    pr_info("guests: %u domains destroyed; free frames %llu before, %llu after: %s\n",
+            nr_guests, (unsigned long long)free_before, (unsigned long long)free_after,
+            free_before == free_after ? "nothing leaked" : "LEAKED");
+    sched_idle_hook = NULL;
+    test_exit(free_before == free_after ? 0 : 1);
+}
+
+/* The boot CPU's idle hook: notice the guests that are done, start the waiting ones
+ * whose turn has come, and end when all are done. */
+static void poll(void)
+{
+    bool all_done = true;
+
+    for (unsigned i = 0; i < nr_guests; i++) {
+        struct boot_guest *g = &guests[i];
+        if (g->started && !g->done && guest_done(g)) {
+            g->done = true;
+            if (g->d->state != DOM_SHUTDOWN)
+                pr_info("domain %u (%s): blocked; kept alive while the others run\n",
+                        g->d->id, g->d->name);
+        }
+    }
+    for (unsigned i = 0; i < nr_guests; i++) {
+        struct boot_guest *g = &guests[i];
+        if (!g->started && guests[g->wait_for].done)
+            start(g);
+        if (!g->done)
+            all_done = false;
+    }
+    if (all_done)
+        finish();
+}
+
+bool boot_guests_start(const struct boot_info *bi)
+{
     /* Keep the canary in memory the optimizer cannot drop. */
     __asm__ volatile("" :: "r"(hv_canary) : "memory");
+    free_before = frame_free_count();
 
     for (uint32_t i = 0; i < bi->nr_modules; i++) {
         const struct boot_module *m = &bi->modules[i];
         char name[DOMAIN_NAME_MAX], val[32];
         uint64_t mem = DEFAULT_GUEST_MEM;
+        int cpu = -1, wait_for = -1;
 
         domain_name_from(m->cmdline, name, sizeof(name));
         if (cmdline_get(m->cmdline, "mem", val, sizeof(val))) {
@@ -83,27 +160,41 @@ void boot_guests_run(const struct boot_info *bi)
                 continue;
             }
         }
+        if (cmdline_get(m->cmdline, "cpu", val, sizeof(val))) {
+            uint64_t c = parse_size(val);
+            if (!val[0] || c >= nr_cpus || (c == 0 && strcmp(val, "0"))) {
+                pr_err("error: domain %s: cpu=%s is not an online CPU (0-%u); not started\n",
+                       name, val, nr_cpus - 1);
+                continue;
+            }
+            cpu = (int)c;
+        }
+        if (cmdline_get(m->cmdline, "wait", val, sizeof(val))) {
+            for (unsigned j = 0; j < nr_guests; j++)
+                if (!strcmp(guests[j].d->name, val))
+                    wait_for = (int)j;
+            if (wait_for < 0) {
+                pr_err("error: domain %s: wait=%s names no earlier guest; not started\n", name, val);
+                continue;
+            }
+        }
         struct domain *d = domain_build_pvh(name, phys_to_virt(m->start), m->end - m->start,
                                             m->cmdline, mem);
         if (!d)
             continue;
-        doms[nd++] = d;
         if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {
             /* Self test of the invalid-state path: CR0[63:32] must be zero on both
              * vendors; the CPU refuses the entry, the report must say why. */
             pr_info("selftest: giving domain %u a CR0 with reserved bit 32 set\n", d->id);
             hvm->set_reg(d->vcpus[0], GREG_CR0, hvm->get_reg(d->vcpus[0], GREG_CR0) | (1ull << 32));
         }
-        vcpu_run(d->vcpus[0]);
-        if (d->state == DOM_RUNNING)
-            pr_info("domain %u (%s): blocked; kept alive while the others run\n", d->id, d->name);
+        guests[nr_guests++] = (struct boot_guest){ .d = d, .cpu = cpu, .wait_for = wait_for };
     }
-
-    for (unsigned i = 0; i < nd; i++)
-        domain_destroy(doms[i]);
-    uint64_t free_after = frame_free_count();
-    if (nd)
-        pr_info("guests: %u domains destroyed; free frames %llu before, %llu after: %s\n", nd,
-                (unsigned long long)free_before, (unsigned long long)free_after,
-                free_before == free_after ? "nothing leaked" : "LEAKED");
+    if (!nr_guests)
+        return false;
+    for (unsigned i = 0; i < nr_guests; i++)
+        if (guests[i].wait_for < 0)
+            start(&guests[i]);
+    sched_idle_hook = poll;
+    return true;
 }

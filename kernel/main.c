@@ -8,6 +8,7 @@
 #include <keel/heap.h>
 #include <keel/hvm.h>
 #include <keel/domain_build.h>
+#include <keel/sched.h>
 #include <keel/memmap.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
@@ -139,14 +140,15 @@ static void hvm_enable_here(void *arg)
         hvm_enable_failed = 1;
 }
 
-/* Virtualization: pick the backend, enable it everywhere, then run the boot modules. */
-static void hvm_start(const struct boot_info *bi)
+/* Virtualization: pick the backend, enable it everywhere, then start the boot modules.
+ * True if guests were started. */
+static bool hvm_start(const struct boot_info *bi)
 {
     if (!hvm_init()) {
         if (bi->nr_modules)
             pr_warn("warning: %u boot modules not started: no usable virtualization\n",
                     bi->nr_modules);
-        return;
+        return false;
     }
     hvm_enable_here(NULL);
     for (unsigned c = 1; c < nr_cpus; c++)
@@ -154,10 +156,10 @@ static void hvm_start(const struct boot_info *bi)
             hvm_enable_failed = 1;
     if (hvm_enable_failed) {
         pr_err("error: hvm: %s could not be enabled on every CPU; no guests\n", hvm->name);
-        return;
+        return false;
     }
     pr_info("hvm: %s enabled on %u CPU%s\n", hvm->name, nr_cpus, nr_cpus == 1 ? "" : "s");
-    boot_guests_run(bi);
+    return boot_guests_start(bi);
 }
 
 void keel_start(struct boot_info *bi)
@@ -213,11 +215,17 @@ void keel_start(struct boot_info *bi)
                 (unsigned long long)(rdtsc() - boot_tsc_start));
     smp_selfcheck();
 
-    hvm_start(bi);
+    sched_cpu_init();
+    bool guests = hvm_start(bi);
     run_selftest(keel_opts.selftest);
     pr_info("keel: boot complete\n");
-    test_exit(0);
+    if (!guests)
+        test_exit(0);            /* with guests, the runner ends the test when they are done */
+    sched_open();
+    sched_run();
+}
 
-    for (;;)
-        irq_enable_and_halt();
+void keel_secondary_start(void)
+{
+    sched_secondary_start();
 }

@@ -5,6 +5,7 @@
  */
 #include <keel/vcpu.h>
 #include <keel/insn.h>
+#include <keel/sched.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <arch/cpu.h>
@@ -163,7 +164,7 @@ void vcpu_run(struct vcpu *v)
     if (d->state == DOM_CREATED)
         d->state = DOM_RUNNING;
     fpu_load(v);
-    while (v->state == VCPU_RUNNABLE && d->state == DOM_RUNNING) {
+    while (v->state == VCPU_RUNNABLE && d->state == DOM_RUNNING && !sched_need_resched()) {
         hvm->vcpu_run(v, &x);
         v->nr_exits++;
         handle_exit(v, &x);

@@ -99,15 +99,18 @@ static uint64_t *walk_create(struct p2m *p, uint64_t gpa, int level, int *err)
     return &t[INDEX(gpa, level)];
 }
 
-/* The leaf entry mapping gpa and its level, or NULL. */
+/* The leaf entry mapping gpa and its level, or NULL with *level the level of the absent
+ * entry (so that callers can skip the whole unmapped region). */
 static uint64_t *walk(struct p2m *p, uint64_t gpa, int *level)
 {
     const struct p2m_format *f = p->fmt;
     uint64_t *t = table(p->root);
     for (int l = 4; l >= 1; l--) {
         uint64_t *e = &t[INDEX(gpa, l)];
-        if (!present(f, *e))
+        if (!present(f, *e)) {
+            *level = l;
             return NULL;
+        }
         if (l == 1 || is_leaf(f, *e, l)) {
             *level = l;
             return e;
@@ -115,6 +118,53 @@ static uint64_t *walk(struct p2m *p, uint64_t gpa, int *level)
         t = table(addr_of(f, *e, l));
     }
     return NULL;
+}
+
+/* True if nothing is mapped below table t (a table at `level`). */
+static bool subtree_empty(struct p2m *p, paddr_t t, int level)
+{
+    const struct p2m_format *f = p->fmt;
+    uint64_t *tab = table(t);
+    for (int i = 0; i < 512; i++) {
+        if (!present(f, tab[i]))
+            continue;
+        if (level == 1 || is_leaf(f, tab[i], level) ||
+            !subtree_empty(p, addr_of(f, tab[i], level), level - 1))
+            return false;
+    }
+    return true;
+}
+
+/* Frees a subtree of tables that maps nothing. */
+static void free_tables(struct p2m *p, paddr_t t, int level)
+{
+    const struct p2m_format *f = p->fmt;
+    uint64_t *tab = table(t);
+    if (level > 1)
+        for (int i = 0; i < 512; i++)
+            if (present(f, tab[i]))
+                free_tables(p, addr_of(f, tab[i], level), level - 1);
+    frame_free(t, 1);
+    p->nr_tables--;
+}
+
+/* Clears the leaves of [gpa, gpa+size) without freeing frames (undoing a failed map). */
+static void clear_range(struct p2m *p, uint64_t gpa, uint64_t size)
+{
+    const struct p2m_format *f = p->fmt;
+    int level;
+    while (size) {
+        uint64_t *e = walk(p, gpa, &level);
+        uint64_t ls = LEVEL_SIZE(level);
+        if (e) {
+            if (owned_of(f, *e))
+                p->nr_owned -= ls >> PAGE_SHIFT;
+            WRITE_ONCE(*e, 0);
+        }
+        gpa += ls;
+        size = size > ls ? size - ls : 0;
+    }
+    p->gen++;
 }
 
 static bool range_ok(uint64_t gpa, uint64_t size)
@@ -128,9 +178,13 @@ int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned pe
     const struct p2m_format *f = p->fmt;
     int err = 0;
 
-    if (!range_ok(gpa, size) || (hpa & ~PAGE_MASK))
+    /* The host range must fit the entry's address bits, or it would spill into flags
+     * (the ownership bit among them). */
+    if (!range_ok(gpa, size) || (hpa & ~PAGE_MASK) || hpa + size < hpa ||
+        (hpa & ~f->addr_mask) || ((hpa + size - 1) & ~f->addr_mask & PAGE_MASK))
         return -XEN_EINVAL;
     unsigned long fl = spin_lock_irqsave(&p->lock);
+    uint64_t start = gpa, done = 0;
     while (size) {
         int level = 1;
         if (f->huge_1g && !((gpa | hpa) & (GiB(1) - 1)) && size >= GiB(1))
@@ -140,6 +194,12 @@ int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned pe
         uint64_t *e = walk_create(p, gpa, level, &err);
         if (!e)
             break;
+        if (level > 1 && present(f, *e) && !is_leaf(f, *e, level) &&
+            subtree_empty(p, addr_of(f, *e, level), level - 1)) {
+            /* Tables left behind by earlier unmaps: reclaim them for the large leaf. */
+            free_tables(p, addr_of(f, *e, level), level - 1);
+            *e = 0;
+        }
         if (present(f, *e)) {
             err = -XEN_EEXIST;     /* never silently replace a mapping */
             break;
@@ -150,7 +210,10 @@ int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned pe
         gpa += LEVEL_SIZE(level);
         hpa += LEVEL_SIZE(level);
         size -= LEVEL_SIZE(level);
+        done += LEVEL_SIZE(level);
     }
+    if (err && done)
+        clear_range(p, start, done);     /* all or nothing: the caller keeps its frames */
     spin_unlock_irqrestore(&p->lock, fl);
     return err;
 }
@@ -166,8 +229,12 @@ int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size)
     while (size) {
         uint64_t *e = walk(p, gpa, &level);
         if (!e) {
-            gpa += PAGE_SIZE;
-            size -= PAGE_SIZE;
+            /* Nothing mapped in this whole level-sized region: skip to its end. */
+            uint64_t skip = LEVEL_SIZE(level) - (gpa & (LEVEL_SIZE(level) - 1));
+            if (skip >= size)
+                break;
+            gpa += skip;
+            size -= skip;
             continue;
         }
         uint64_t ls = LEVEL_SIZE(level);
@@ -222,15 +289,16 @@ int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
 bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t *hpa,
                        unsigned *perms)
 {
-    uint64_t gfn = gpa >> PAGE_SHIFT, gen = p->gen;
+    /* Keys are gfn + 1, so that a zero-filled cache (a new vCPU) holds nothing. */
+    uint64_t key = (gpa >> PAGE_SHIFT) + 1, gen = p->gen;
 
     if (c->gen != gen) {
         for (unsigned i = 0; i < P2M_CACHE_ENTRIES; i++)
-            c->e[i].gfn = ~0ull;
+            c->e[i].gfn = 0;
         c->gen = gen;
     }
     for (unsigned i = 0; i < P2M_CACHE_ENTRIES; i++)
-        if (c->e[i].gfn == gfn) {
+        if (c->e[i].gfn == key) {
             *hpa = c->e[i].hpa + (gpa & ~PAGE_MASK);
             *perms = c->e[i].perms;
             return true;
@@ -238,7 +306,7 @@ bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t
     if (!p2m_lookup(p, gpa, hpa, perms))
         return false;
     unsigned i = c->next++ % P2M_CACHE_ENTRIES;
-    c->e[i].gfn = gfn;
+    c->e[i].gfn = key;
     c->e[i].hpa = *hpa & PAGE_MASK;
     c->e[i].perms = *perms;
     return true;

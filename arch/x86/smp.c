@@ -10,6 +10,7 @@
 #include <arch/time.h>
 #include <arch/trap.h>
 #include <keel/frame.h>
+#include <keel/init.h>
 #include <keel/memmap.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
@@ -98,8 +99,7 @@ void ap_main(unsigned cpu)
         pr_warn("warning: smp: CPU %u reports APIC id %u, the MADT said %u\n", cpu, id, p->apic_id);
     p->apic_id = id;
     __atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-    for (;;)
-        irq_enable_and_halt();       /* woken by IPIs; the scheduler comes later */
+    keel_secondary_start();
 }
 
 static bool alloc_stacks(struct percpu *p)

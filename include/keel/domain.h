@@ -31,6 +31,9 @@ struct vcpu {
     enum vcpu_state state;
     void *hw;                          /* the backend's per-vCPU state (VMCB/VMCS...) */
     int last_cpu;                      /* host CPU it last ran on, -1 if never */
+    unsigned cpu;                      /* the CPU whose run queue it belongs to */
+    struct vcpu *rq_next;              /* run-queue link (kernel/sched.c) */
+    volatile bool on_rq;
     uint64_t nr_exits;
     struct p2m_cache p2m_cache;        /* recent guest-physical translations of this vCPU */
     uint8_t fpu[512] __aligned(16);    /* FXSAVE image while not loaded */

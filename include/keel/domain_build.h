@@ -9,8 +9,8 @@
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
                                 const char *cmdline, uint64_t mem_bytes);
 
-/* Runs the boot modules as guests, one after another (until Dom0 and the scheduler
- * exist): kernel/boot_guests.c. */
-void boot_guests_run(const struct boot_info *bi);
+/* Starts the boot modules as guests (until Dom0 exists): kernel/boot_guests.c. True if
+ * any was started; the runner then ends a test run when they are all done. */
+bool boot_guests_start(const struct boot_info *bi);
 
 #endif

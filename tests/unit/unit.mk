@@ -20,7 +20,7 @@ UNIT_CFLAGS   := -DKEEL_HOST_TEST -Iinclude -Iarch/x86/include -std=gnu11 -Wall 
                  -g -O1 -fno-omit-frame-pointer $(UNIT_SAN) -MMD -MP $(if $(KNOWN_BUG),-DKNOWN_BUG)
 UNIT_LDLIBS   := -lcmocka
 
-UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn
+UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -30,6 +30,9 @@ UNIT_SRC_test_cmdline   := kernel/cmdline.c
 UNIT_SRC_test_vsnprintf := kernel/vsnprintf.c
 UNIT_SRC_test_elf       := kernel/elf_loader.c
 UNIT_SRC_test_insn      := kernel/insn.c
+# mm/p2m.c with the real NPT entry format; tests/unit/fake_frames.c is the frame allocator
+# (host allocations, physical address = host pointer) and phys_to_virt/virt_to_phys.
+UNIT_SRC_test_p2m       := mm/p2m.c svm/npt.c tests/unit/fake_frames.c
 
 UNIT_COMMON   := tests/unit/fake_kernel.c
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))

@@ -5,7 +5,7 @@ NAME=guest-isolation
 CMDLINE="loglvl=info"
 MODULES=(
     "build/guests/guest-secret.elf mem=16M"
-    "build/guests/guest-isolation.elf mem=16M"
+    "build/guests/guest-isolation.elf mem=16M wait=guest-secret"
 )
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,0 +1,123 @@
+/*
+ * Software timers: a sorted list per CPU, and the LAPIC one-shot programmed for the
+ * earliest deadline. The timer interrupt runs every expired callback and re-arms.
+ */
+#include <keel/timer.h>
+#include <keel/spinlock.h>
+#include <keel/printk.h>
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/time.h>
+#include <arch/trap.h>
+
+struct timer_cpu {
+    spinlock_t lock;
+    struct timer *head;        /* sorted by deadline */
+};
+static struct timer_cpu timer_cpus[MAX_CPUS];
+
+uint64_t now_tsc(void) { return rdtsc(); }
+uint64_t us_to_tsc(uint64_t us) { return us * tsc_khz / 1000; }
+
+void timer_init(struct timer *t, timer_fn fn, void *arg)
+{
+    t->fn = fn;
+    t->arg = arg;
+    t->next = NULL;
+    t->cpu = -1;
+    t->deadline = 0;
+}
+
+bool timer_active(const struct timer *t) { return READ_ONCE(t->cpu) >= 0; }
+
+/* Programs the LAPIC for the earliest deadline on this CPU (lock held). */
+static void program(struct timer_cpu *tc)
+{
+    if (!tc->head) {
+        lapic_timer_stop();
+        return;
+    }
+    uint64_t now = rdtsc(), dl = tc->head->deadline;
+    uint64_t delta = dl > now ? dl - now : 0;
+    /* TSC ticks → LAPIC ticks; at least 1, at most what 32 bits hold. */
+    uint64_t count = tsc_khz ? delta * lapic_timer_khz / tsc_khz : 1;
+    if (count == 0)
+        count = 1;
+    if (count > 0xffffffffull)
+        count = 0xffffffffull;
+    lapic_timer_oneshot((uint32_t)count, VEC_LAPIC_TIMER);
+}
+
+static void unlink_locked(struct timer_cpu *tc, struct timer *t)
+{
+    for (struct timer **pp = &tc->head; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    t->next = NULL;
+    t->cpu = -1;
+}
+
+void timer_stop(struct timer *t)
+{
+    for (;;) {
+        int cpu = READ_ONCE(t->cpu);
+        if (cpu < 0)
+            return;
+        struct timer_cpu *tc = &timer_cpus[cpu];
+        unsigned long f = spin_lock_irqsave(&tc->lock);
+        if (t->cpu == cpu) {           /* still there once locked */
+            unlink_locked(tc, t);
+            if (cpu == (int)smp_processor_id())
+                program(tc);
+            spin_unlock_irqrestore(&tc->lock, f);
+            return;
+        }
+        spin_unlock_irqrestore(&tc->lock, f);
+    }
+}
+
+void timer_set(struct timer *t, uint64_t deadline)
+{
+    timer_stop(t);
+    unsigned cpu = smp_processor_id();
+    struct timer_cpu *tc = &timer_cpus[cpu];
+    unsigned long f = spin_lock_irqsave(&tc->lock);
+    t->deadline = deadline;
+    t->cpu = (int)cpu;
+    struct timer **pp = &tc->head;
+    while (*pp && (*pp)->deadline <= deadline)
+        pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    if (tc->head == t)
+        program(tc);
+    spin_unlock_irqrestore(&tc->lock, f);
+}
+
+static void timer_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    struct timer_cpu *tc = &timer_cpus[smp_processor_id()];
+    spin_lock(&tc->lock);
+    uint64_t now = rdtsc();
+    while (tc->head && tc->head->deadline <= now) {
+        struct timer *t = tc->head;
+        unlink_locked(tc, t);
+        /* The callback may re-arm its timer: call it without the lock. */
+        spin_unlock(&tc->lock);
+        t->fn(t, t->arg);
+        spin_lock(&tc->lock);
+        now = rdtsc();
+    }
+    program(tc);
+    spin_unlock(&tc->lock);
+}
+
+void timer_cpu_init(void)
+{
+    if (smp_processor_id() == 0)
+        irq_register(VEC_LAPIC_TIMER, timer_irq);
+}
