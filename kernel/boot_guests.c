@@ -7,9 +7,11 @@
  * it). When every guest is done, all are destroyed and the free-frame count must be what
  * it was before the first one was created.
  *
- * Module command line: "<file name> [mem=<N>M] [cpu=<N>] [wait=<name>] [...]": the file
- * name (without .elf) names the domain, cpu= pins its vCPU to a CPU, wait= delays its
- * start until the named guest is done; the whole line is the guest's command line.
+ * Module command line: "<file name> [mem=<N>M] [vcpus=<N>] [cpu=<N>] [wait=<name>] [...]":
+ * the file name (without .elf) names the domain, vcpus= gives it more vCPUs (started by
+ * the guest with INIT-SIPI), cpu= pins its vCPUs to one CPU (else they are spread), wait=
+ * delays its start until the named guest is done; the whole line is the guest's command
+ * line.
  */
 #include <keel/domain_build.h>
 #include <keel/cmdline.h>
@@ -80,15 +82,23 @@ static void domain_name_from(const char *cmdline, char *name, size_t len)
 
 static void start(struct boot_guest *g)
 {
-    unsigned cpu = g->cpu >= 0 ? (unsigned)g->cpu : next_cpu++ % nr_cpus;
+    struct domain *d = g->d;
     g->started = true;
-    g->d->state = DOM_RUNNING;
-    pr_info("domain %u (%s): started on CPU %u\n", g->d->id, g->d->name, cpu);
-    sched_add(g->d->vcpus[0], cpu);
+    d->state = DOM_RUNNING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        unsigned cpu = g->cpu >= 0 ? (unsigned)g->cpu : next_cpu++ % nr_cpus;
+        if (i == 0) {
+            pr_info("domain %u (%s): started on CPU %u\n", d->id, d->name, cpu);
+            sched_add(v, cpu);
+        } else {
+            v->cpu = cpu;                /* waits for INIT-SIPI; woken onto this CPU */
+        }
+    }
 }
 
-/* Done: shut down, or every vCPU blocked with nothing that could wake it (no virtual
- * timers or interrupts exist yet), and none of them queued or running. */
+/* Done: shut down, or every vCPU blocked with nothing that could wake it (no armed
+ * virtual timer, no pending interrupt), and none of them queued or running. */
 static bool guest_done(struct boot_guest *g)
 {
     struct domain *d = g->d;
@@ -96,7 +106,7 @@ static bool guest_done(struct boot_guest *g)
         struct vcpu *v = d->vcpus[i];
         if (!sched_vcpu_idle(v))
             return false;
-        if (d->state != DOM_SHUTDOWN && v->state != VCPU_BLOCKED)
+        if (d->state != DOM_SHUTDOWN && (v->state != VCPU_BLOCKED || vlapic_may_wake(v)))
             return false;
     }
     return true;
@@ -151,6 +161,7 @@ bool boot_guests_start(const struct boot_info *bi)
         char name[DOMAIN_NAME_MAX], val[32];
         uint64_t mem = DEFAULT_GUEST_MEM;
         int cpu = -1, wait_for = -1;
+        unsigned nr_vcpus = 1;
 
         domain_name_from(m->cmdline, name, sizeof(name));
         if (cmdline_get(m->cmdline, "mem", val, sizeof(val))) {
@@ -169,6 +180,15 @@ bool boot_guests_start(const struct boot_info *bi)
             }
             cpu = (int)c;
         }
+        if (cmdline_get(m->cmdline, "vcpus", val, sizeof(val))) {
+            uint64_t n = parse_size(val);
+            if (n < 1 || n > MAX_VCPUS_PER_DOMAIN) {
+                pr_err("error: domain %s: vcpus=%s is not 1-%u; not started\n", name, val,
+                       MAX_VCPUS_PER_DOMAIN);
+                continue;
+            }
+            nr_vcpus = (unsigned)n;
+        }
         if (cmdline_get(m->cmdline, "wait", val, sizeof(val))) {
             for (unsigned j = 0; j < nr_guests; j++)
                 if (!strcmp(guests[j].d->name, val))
@@ -179,7 +199,7 @@ bool boot_guests_start(const struct boot_info *bi)
             }
         }
         struct domain *d = domain_build_pvh(name, phys_to_virt(m->start), m->end - m->start,
-                                            m->cmdline, mem);
+                                            m->cmdline, mem, nr_vcpus);
         if (!d)
             continue;
         if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {

@@ -49,10 +49,18 @@ void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_r
     *r = cpuid(leaf, subleaf);
     switch (leaf) {
     case 1:
-        r->ecx = (r->ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR;
-        r->edx &= L1_EDX_KEEP;
+        /* The virtual local APIC is an x2APIC (MSR interface), TSC-deadline capable when
+         * the host is (its timer runs on host timers). */
+        r->ecx = (r->ecx & (L1_ECX_KEEP | (1u << 24))) | L1_ECX_HYPERVISOR | (1u << 21);
+        r->edx = (r->edx & L1_EDX_KEEP) | (1u << 9);
         /* EBX: initial APIC id = the vCPU's id, one logical processor per package. */
-        r->ebx = (r->ebx & 0xffff) | (1u << 16) | (v->id << 24);
+        r->ebx = (r->ebx & 0xffff) | (v->dom->nr_vcpus << 16) | (v->id << 24);
+        break;
+    case 0xb:   /* x2APIC topology: one thread per core, nr_vcpus cores; EDX = x2APIC id */
+        r->eax = subleaf == 0 ? 0 : subleaf == 1 ? 8 : 0;
+        r->ebx = subleaf == 0 ? 1 : subleaf == 1 ? v->dom->nr_vcpus : 0;
+        r->ecx = (subleaf & 0xff) | (subleaf == 0 ? 1u << 8 : subleaf == 1 ? 2u << 8 : 0);
+        r->edx = v->id;
         break;
     case 7:
         if (subleaf == 0) {

@@ -9,6 +9,7 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <arch/paging.h>
+#include <arch/cpu.h>
 #include <public/xen.h>
 
 static unsigned next_domid = 1;
@@ -69,6 +70,7 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
     strlcpy(d->name, name, sizeof(d->name));
     d->state = DOM_CREATED;
     d->mem_bytes = mem_bytes;
+    d->tsc_offset = -rdtsc();          /* its TSC starts near zero, the same on every vCPU */
     if (p2m_init(&d->p2m, hvm->p2m) || populate(d, mem_bytes))
         goto fail;
     for (unsigned i = 0; i < nr_vcpus; i++) {
@@ -79,9 +81,15 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
         v->id = i;
         v->last_cpu = -1;
         memcpy(v->fpu, fpu_init_image, sizeof(fpu_init_image));
+        vlapic_init(v);
         d->vcpus[d->nr_vcpus++] = v;
         if (hvm->vcpu_create(v))
             goto fail;
+        hvm->set_tsc_offset(v, d->tsc_offset);
+        if (i > 0) {                   /* secondary vCPUs wait for INIT-SIPI */
+            v->state = VCPU_BLOCKED;
+            v->wait_sipi = true;
+        }
     }
     return d;
 fail:
@@ -106,6 +114,7 @@ void domain_shutdown(struct domain *d, int reason, const char *why)
 void domain_destroy(struct domain *d)
 {
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        vlapic_destroy(d->vcpus[i]);
         hvm->vcpu_destroy(d->vcpus[i]);
         kfree(d->vcpus[i]);
     }

@@ -12,7 +12,7 @@
 #include <public/hvm_start_info.h>
 
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
-                                const char *cmdline, uint64_t mem_bytes)
+                                const char *cmdline, uint64_t mem_bytes, unsigned nr_vcpus)
 {
     struct load_plan plan;
     char err[160];
@@ -32,7 +32,7 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         return NULL;
     }
 
-    struct domain *d = domain_create(name, mem_bytes, 1);
+    struct domain *d = domain_create(name, mem_bytes, nr_vcpus);
     if (!d)
         return NULL;
     for (uint32_t i = 0; i < plan.nr_segments; i++) {
@@ -59,8 +59,9 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
     struct vcpu *v = d->vcpus[0];
     hvm->vcpu_set_start(v, START_PVH32, plan.pvh_entry, d->p2m.root);
     v->regs.rbx = info;
-    pr_info("domain %u (%s): %llu MiB, %s image at %#llx-%#llx, PVH entry %#llx\n", d->id, name,
-            (unsigned long long)(mem_bytes >> 20), plan.elf64 ? "ELF64" : "ELF32",
+    pr_info("domain %u (%s): %llu MiB, %u vCPU%s, %s image at %#llx-%#llx, PVH entry %#llx\n", d->id, name,
+            (unsigned long long)(mem_bytes >> 20), nr_vcpus, nr_vcpus == 1 ? "" : "s",
+            plan.elf64 ? "ELF64" : "ELF32",
             (unsigned long long)plan.lowest, (unsigned long long)plan.highest,
             (unsigned long long)plan.pvh_entry);
     return d;

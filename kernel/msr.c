@@ -20,12 +20,14 @@ static bool pat_valid(uint64_t pat)
 
 bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+    if (vlapic_owns_msr(msr))
+        return vlapic_msr_read(v, msr, val);
     switch (msr) {
     case MSR_EFER:
         *val = hvm->get_reg(v, GREG_EFER);
         return true;
     case MSR_TSC:
-        *val = rdtsc();               /* no TSC offset yet: guests see the host TSC */
+        *val = rdtsc() + v->dom->tsc_offset;
         return true;
     case MSR_PAT:
         *val = hvm->get_reg(v, GREG_PAT);
@@ -37,6 +39,8 @@ bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+    if (vlapic_owns_msr(msr))
+        return vlapic_msr_write(v, msr, val);
     switch (msr) {
     case MSR_EFER: {
         uint64_t old = hvm->get_reg(v, GREG_EFER);

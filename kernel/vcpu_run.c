@@ -88,13 +88,23 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
         v->regs.rcx = r.ecx;
         v->regs.rdx = r.edx;
         return;
-    case EXIT_HLT:
+    case EXIT_HLT: {
         if (!vcpu_skip_insn(v, x))
             return;
-        v->state = VCPU_BLOCKED;
-        pr_info("domain %u (%s): vCPU %u halted%s\n", v->dom->id, v->dom->name, v->id,
-                (hvm->get_reg(v, GREG_RFLAGS) & RFLAGS_IF) ? "" : " with interrupts off");
+        bool ifl = hvm->get_reg(v, GREG_RFLAGS) & RFLAGS_IF;
+        /* Block first, then look: an interrupt raised in between finds the vCPU blocked
+         * and wakes it (sched_wake), or we see it here. */
+        __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+        v->halted = true;
+        if (ifl && vlapic_has_deliverable(v))
+            __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+        if (!ifl && !vlapic_may_wake(v))
+            pr_info("domain %u (%s): vCPU %u halted with interrupts off\n", v->dom->id,
+                    v->dom->name, v->id);
         return;
+    }
+    case EXIT_INTR_WINDOW:
+        return;                  /* the pending interrupt goes in before the next entry */
     case EXIT_IO:
         if (guest_io(v, x) == IO_DONE)
             hvm->set_reg(v, GREG_RIP, x->rip + x->insn_len);
@@ -156,6 +166,42 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
 static void fpu_load(struct vcpu *v) { __asm__ volatile("fxrstor64 %0" :: "m"(v->fpu)); }
 static void fpu_save(struct vcpu *v) { __asm__ volatile("fxsave64 %0" : "=m"(v->fpu)); }
 
+/* INIT from another vCPU: this one stops and waits for a start-up IPI. Acted on by the
+ * vCPU's own CPU (vcpu_run), which owns its hardware state. */
+void vcpu_init_signal(struct vcpu *v)
+{
+    v->init_pending = true;
+    sched_kick_vcpu(v);
+}
+
+void vcpu_sipi(struct vcpu *v, uint8_t vector)
+{
+    if (!v->wait_sipi || v->start_pending)
+        return;                  /* a second SIPI, or no INIT before: ignored, like hardware */
+    v->sipi_vector = vector;
+    v->start_pending = true;
+    v->wait_sipi = false;
+    sched_wake(v);
+}
+
+/* Applies INIT and start-up requests; false if the vCPU must not run now. */
+static bool apply_signals(struct vcpu *v)
+{
+    if (v->init_pending) {
+        v->init_pending = false;
+        v->start_pending = false;
+        v->wait_sipi = true;
+        __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+        return false;
+    }
+    if (v->start_pending) {
+        v->start_pending = false;
+        memset(&v->regs, 0, sizeof(v->regs));
+        hvm->vcpu_set_start(v, START_REAL, (uint64_t)v->sipi_vector << 12, v->dom->p2m.root);
+    }
+    return !v->wait_sipi;
+}
+
 void vcpu_run(struct vcpu *v)
 {
     struct domain *d = v->dom;
@@ -165,6 +211,10 @@ void vcpu_run(struct vcpu *v)
         d->state = DOM_RUNNING;
     fpu_load(v);
     while (v->state == VCPU_RUNNABLE && d->state == DOM_RUNNING && !sched_need_resched()) {
+        if (unlikely(v->init_pending || v->start_pending) && !apply_signals(v))
+            break;
+        if (v->vlapic.pending)
+            vlapic_deliver(v);
         hvm->vcpu_run(v, &x);
         v->nr_exits++;
         handle_exit(v, &x);

@@ -140,6 +140,8 @@ static void svm_vcpu_destroy(struct vcpu *v)
     v->hw = NULL;
 }
 
+static void svm_intr_window(struct vcpu *v, bool on);
+
 static void set_seg(struct vmcb_seg *sg, uint16_t sel, uint16_t attrib, uint32_t limit)
 {
     sg->selector = sel;
@@ -153,27 +155,41 @@ static void svm_vcpu_set_start(struct vcpu *v, enum start_mode mode, uint64_t en
 {
     struct svm_vcpu *s = v->hw;
     struct vmcb_save *st = &s->vmcb->save;
-    (void)mode;                       /* START_PVH32 is the only start state so far */
 
-    /* PVH: flat 32-bit code and data, TR a busy 32-bit TSS, paging off. */
-    set_seg(&st->cs, 0x08, 0xc9b, 0xffffffff);
-    set_seg(&st->ds, 0x10, 0xc93, 0xffffffff);
-    st->es = st->ss = st->fs = st->gs = st->ds;
-    set_seg(&st->tr, 0x18, 0x08b, 0x67);
+    if (mode == START_REAL) {
+        /* After INIT-SIPI: real mode at (entry >> 4):0, 64 KiB segments. */
+        set_seg(&st->cs, (uint16_t)(entry >> 4), 0x09b, 0xffff);
+        st->cs.base = entry & 0xffff0ull;
+        set_seg(&st->ds, 0, 0x093, 0xffff);
+        st->es = st->ss = st->fs = st->gs = st->ds;
+        set_seg(&st->tr, 0, 0x08b, 0xffff);
+        st->cr0 = CR0_ET;
+        st->rip = 0;
+    } else {
+        /* PVH: flat 32-bit code and data, TR a busy 32-bit TSS, paging off. */
+        set_seg(&st->cs, 0x08, 0xc9b, 0xffffffff);
+        set_seg(&st->ds, 0x10, 0xc93, 0xffffffff);
+        st->es = st->ss = st->fs = st->gs = st->ds;
+        set_seg(&st->tr, 0x18, 0x08b, 0x67);
+        st->cr0 = CR0_PE | CR0_ET;
+        st->rip = entry;
+    }
     set_seg(&st->ldtr, 0, 0x082, 0);
-    set_seg(&st->gdtr, 0, 0, 0);
-    set_seg(&st->idtr, 0, 0, 0);
+    set_seg(&st->gdtr, 0, 0, 0xffff);
+    set_seg(&st->idtr, 0, 0, 0xffff);
     st->cpl = 0;
-    st->cr0 = CR0_PE | CR0_ET;
+    st->cr2 = 0;
     st->cr3 = 0;
     st->cr4 = 0;
     st->efer = EFER_SVME;             /* required by VMRUN; hidden from the guest */
     st->rflags = 0x2;
-    st->rip = entry;
     st->rsp = 0;
     st->dr6 = 0xffff0ff0;
     st->dr7 = 0x400;
     s->vmcb->ctl.n_cr3 = p2m_root;
+    s->vmcb->ctl.eventinj = 0;
+    s->vmcb->ctl.interrupt_shadow = 0;
+    svm_intr_window(v, false);
     s->state_dirty = true;
 }
 
@@ -295,6 +311,33 @@ static void svm_flush_guest_tlb(struct vcpu *v)
     ((struct svm_vcpu *)v->hw)->flush_pending = true;
 }
 
+static bool svm_intr_ready(struct vcpu *v)
+{
+    struct vmcb *vm = ((struct svm_vcpu *)v->hw)->vmcb;
+    return (vm->save.rflags & RFLAGS_IF) && !(vm->ctl.interrupt_shadow & 1) &&
+           !(vm->ctl.eventinj & EVENT_VALID);
+}
+
+/* A virtual interrupt request (V_IRQ) that the guest "takes" as soon as it could take a
+ * real one; intercepting VINTR turns that moment into an exit. The vector is never
+ * delivered: Keel injects the real one with EVENTINJ then. */
+static void svm_intr_window(struct vcpu *v, bool on)
+{
+    struct vmcb_control *c = &((struct svm_vcpu *)v->hw)->vmcb->ctl;
+    if (on) {
+        c->vintr |= VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+        c->intercept_misc1 |= INTERCEPT_VINTR;
+    } else {
+        c->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+        c->intercept_misc1 &= ~INTERCEPT_VINTR;
+    }
+}
+
+static void svm_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+    ((struct svm_vcpu *)v->hw)->vmcb->ctl.tsc_offset = offset;
+}
+
 
 const struct hvm_ops svm_ops = {
     .name = "svm",
@@ -308,5 +351,8 @@ const struct hvm_ops svm_ops = {
     .get_reg = svm_get_reg,
     .set_reg = svm_set_reg,
     .flush_guest_tlb = svm_flush_guest_tlb,
+    .intr_ready = svm_intr_ready,
+    .intr_window = svm_intr_window,
+    .set_tsc_offset = svm_set_tsc_offset,
     .dump = svm_dump,
 };

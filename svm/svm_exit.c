@@ -81,6 +81,12 @@ void svm_exit_translate(struct vcpu *v, struct vm_exit *x)
     case SVM_EXIT_NMI:
         x->reason = EXIT_NMI;
         return;
+    case SVM_EXIT_VINTR:
+        /* The window is open: take the fake request away; the kernel injects. */
+        c->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+        c->intercept_misc1 &= ~INTERCEPT_VINTR;
+        x->reason = EXIT_INTR_WINDOW;
+        return;
     case SVM_EXIT_VMMCALL:
         x->reason = EXIT_HYPERCALL;
         set_len_from_nrip(s, x);

@@ -112,6 +112,7 @@ BUILD_BUG_ON(__builtin_offsetof(struct vmcb, save.g_pat) != 0x668);
 #define INTERCEPT_NMI       (1u << 1)
 #define INTERCEPT_SMI       (1u << 2)
 #define INTERCEPT_INIT      (1u << 3)
+#define INTERCEPT_VINTR     (1u << 4)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_RSM       (1u << 19)
 #define INTERCEPT_INVD      (1u << 22)
@@ -135,6 +136,9 @@ BUILD_BUG_ON(__builtin_offsetof(struct vmcb, save.g_pat) != 0x668);
 #define INTERCEPT_XSETBV    (1u << 13)
 
 /* vintr */
+#define VINTR_V_IRQ         (1ull << 8)
+#define VINTR_PRIO_SHIFT    16
+#define VINTR_IGN_TPR       (1ull << 20)
 #define VINTR_MASKING       (1ull << 24)
 
 /* Exit codes (the ones Keel names). */

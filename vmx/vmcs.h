@@ -145,6 +145,8 @@ enum vmcs_field {
 #define PIN_VIRTUAL_NMIS        (1u << 5)
 
 /* ---- Primary processor-based VM-execution controls */
+#define PROC_INTR_WINDOW        (1u << 2)
+#define PROC_TSC_OFFSETTING     (1u << 3)
 #define PROC_HLT_EXITING        (1u << 7)
 #define PROC_INVLPG_EXITING     (1u << 9)
 #define PROC_MWAIT_EXITING      (1u << 10)

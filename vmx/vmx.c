@@ -215,13 +215,16 @@ static void vmx_vcpu_set_start(struct vcpu *v, enum start_mode mode, uint64_t en
                                paddr_t p2m_root)
 {
     struct vmx_vcpu *s = v->hw;
-    (void)mode;                       /* START_PVH32 is the only start state so far */
 
     vmx_vmcs_load(v);
     s->eptp = p2m_root | EPTP_MT_WB | EPTP_WALK4;
     vmcs_write(VMCS_EPT_POINTER, s->eptp);
     s->flush_pending = true;          /* a reused root frame may have stale translations */
-    vmx_vmcs_start_pvh32(s, entry);
+    if (mode == START_REAL)
+        vmx_vmcs_start_real(s, entry);
+    else
+        vmx_vmcs_start_pvh32(s, entry);
+    vmx_intr_window_set(false);
 }
 
 /* Drops this CPU's cached translations of the guest: guest-physical ones (INVEPT) when
@@ -326,6 +329,35 @@ void vmx_inject_event(struct vcpu *v, enum event_type type, uint8_t vector, bool
     vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+void vmx_intr_window_set(bool on)
+{
+    uint64_t p = vmcs_read(VMCS_PROC_CONTROLS);
+    uint64_t n = on ? p | PROC_INTR_WINDOW : p & ~(uint64_t)PROC_INTR_WINDOW;
+    if (n != p)
+        vmcs_write(VMCS_PROC_CONTROLS, n);
+}
+
+static void vmx_intr_window(struct vcpu *v, bool on)
+{
+    vmx_vmcs_load(v);
+    vmx_intr_window_set(on);
+}
+
+static bool vmx_intr_ready(struct vcpu *v)
+{
+    vmx_vmcs_load(v);
+    return (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+           !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+             (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS)) &&
+           !(vmcs_read(VMCS_ENTRY_INTR_INFO) & (1u << 31));
+}
+
+static void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+    vmx_vmcs_load(v);
+    vmcs_write(VMCS_TSC_OFFSET, offset);
+}
+
 static void vmx_flush_guest_tlb(struct vcpu *v)
 {
     /* Done before the next entry, on the CPU the vCPU then runs on (vmx_vcpu_run); a CPU
@@ -345,5 +377,8 @@ const struct hvm_ops vmx_ops = {
     .get_reg = vmx_get_reg,
     .set_reg = vmx_set_reg,
     .flush_guest_tlb = vmx_flush_guest_tlb,
+    .intr_ready = vmx_intr_ready,
+    .intr_window = vmx_intr_window,
+    .set_tsc_offset = vmx_set_tsc_offset,
     .dump = vmx_dump,
 };

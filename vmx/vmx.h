@@ -60,7 +60,10 @@ bool vmx_caps_read(void);
 /* vmx_vmcs.c */
 void vmx_vmcs_init(struct vmx_vcpu *s);
 void vmx_vmcs_host_state(unsigned cpu);
+void vmx_vmcs_start_real(struct vmx_vcpu *s, uint64_t entry);
 void vmx_vmcs_start_pvh32(struct vmx_vcpu *s, uint64_t entry);
+void vmx_vmcs_start_real(struct vmx_vcpu *s, uint64_t entry);
+void vmx_intr_window_set(bool on);  /* on the current VMCS */
 /* vmx.c */
 void vmx_vmcs_load(struct vcpu *v);
 void vmx_set_entry_ctls(struct vmx_vcpu *s, uint32_t ctls);

@@ -88,13 +88,21 @@ bool vmx_caps_read(void)
 
     /* Primary controls first: they say whether secondary controls exist at all. */
     uint32_t proc_need = PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_MSR_BITMAPS |
-                         PROC_SECONDARY | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
+                         PROC_SECONDARY | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+                         PROC_TSC_OFFSETTING;
     /* CR3 accesses and INVLPG belong to the guest under EPT; I/O goes through
      * unconditional exiting (no bitmaps); the guest's TPR is virtualized through CR8
      * exits, not the TPR shadow. */
     uint32_t proc_forbid = PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
                            PROC_INVLPG_EXITING | PROC_IO_BITMAPS | PROC_TPR_SHADOW |
                            PROC_RDTSC_EXITING | PROC_MOV_DR_EXITING;
+    /* Interrupt-window exiting is switched on only while an interrupt waits for the
+     * guest to be able to take it: check now that the CPU allows it. */
+    if (!((rdmsr(tru ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS) >> 32) &
+          PROC_INTR_WINDOW)) {
+        pr_warn("warning: vmx: the CPU has no interrupt-window exiting; not supported\n");
+        return false;
+    }
     if (!adjust("primary processor-based",
                 tru ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS,
                 proc_need | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, proc_need, proc_forbid,

@@ -189,6 +189,10 @@ bool vmx_exit_translate(struct vcpu *v, uint32_t reason, struct vm_exit *x)
     case VMX_EXIT_EXTINT:
         x->reason = EXIT_INTR;
         return true;
+    case VMX_EXIT_INTR_WINDOW:
+        vmx_intr_window_set(false);      /* the window is open: the kernel injects now */
+        x->reason = EXIT_INTR_WINDOW;
+        return true;
     case VMX_EXIT_TRIPLE_FAULT:
         x->reason = EXIT_TRIPLE_FAULT;
         return true;

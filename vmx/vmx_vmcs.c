@@ -126,6 +126,28 @@ static void set_seg(unsigned i, uint16_t sel, uint32_t ar, uint32_t limit)
 #define AR_DATA32  (0x3u /* read/write, accessed */ | AR_S | AR_P | AR_DB | AR_G)
 #define AR_TSS32_BUSY (0xbu | AR_P)
 
+/* After INIT-SIPI: real mode at (entry >> 4):0 with 64 KiB segments (unrestricted guest
+ * lets the guest run with CR0.PE clear). The rest of the state as for the PVH start. */
+void vmx_vmcs_start_real(struct vmx_vcpu *s, uint64_t entry)
+{
+    vmx_vmcs_start_pvh32(s, 0);
+    set_seg(SEG_CS, (uint16_t)(entry >> 4), 0xbu | AR_S | AR_P, 0xffff);
+    vmcs_write(segs[SEG_CS].base, entry & 0xffff0ull);
+    set_seg(SEG_DS, 0, 0x3u | AR_S | AR_P, 0xffff);
+    set_seg(SEG_ES, 0, 0x3u | AR_S | AR_P, 0xffff);
+    set_seg(SEG_SS, 0, 0x3u | AR_S | AR_P, 0xffff);
+    set_seg(SEG_FS, 0, 0x3u | AR_S | AR_P, 0xffff);
+    set_seg(SEG_GS, 0, 0x3u | AR_S | AR_P, 0xffff);
+    set_seg(SEG_TR, 0, AR_TSS32_BUSY, 0xffff);
+    vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+    vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+    const struct vmx_caps *c = &vmx_caps;
+    uint64_t cr0 = CR0_ET;
+    vmcs_write(VMCS_CR0_SHADOW, cr0);
+    vmcs_write(VMCS_GUEST_CR0, (cr0 | c->cr0_must1) & ~c->cr0_must0);
+    vmcs_write(VMCS_GUEST_RIP, 0);
+}
+
 /* PVH (the Xen boot ABI): 32-bit protected mode, paging off, flat 4 GiB code and data,
  * TR a busy 32-bit TSS, EFLAGS = 2. Paging off with PE on is only possible with
  * unrestricted guest. */

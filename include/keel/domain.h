@@ -4,6 +4,7 @@
 
 #include <keel/types.h>
 #include <keel/p2m.h>
+#include <keel/vlapic.h>
 
 #define MAX_VCPUS_PER_DOMAIN 8
 #define DOMAIN_NAME_MAX 32
@@ -38,6 +39,13 @@ struct vcpu {
     struct p2m_cache p2m_cache;        /* recent guest-physical translations of this vCPU */
     uint8_t fpu[512] __aligned(16);    /* FXSAVE image while not loaded */
     bool fpu_valid;
+    struct vlapic vlapic;
+    bool halted;                       /* in HLT, waiting for an interrupt */
+    /* INIT/SIPI (kernel/vcpu_run.c): set by other vCPUs, acted on by this vCPU's CPU. */
+    volatile bool wait_sipi;           /* after INIT: only a start-up IPI wakes it */
+    volatile bool init_pending;
+    volatile bool start_pending;
+    uint8_t sipi_vector;
 };
 
 enum domain_state {
@@ -54,6 +62,7 @@ struct domain {
     int shutdown_reason;               /* SHUTDOWN_* when state is DOM_SHUTDOWN */
     struct p2m p2m;
     uint64_t mem_bytes;                /* guest RAM: GPA [0, mem_bytes) */
+    uint64_t tsc_offset;               /* guest TSC = host TSC + tsc_offset (all vCPUs) */
     unsigned nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
     /* The console line being assembled from console_io writes. */
@@ -67,6 +76,10 @@ void domain_shutdown(struct domain *d, int reason, const char *why);
 /* Frees everything: vCPUs, p2m, memory. The domain pointer is invalid afterwards. */
 void domain_destroy(struct domain *d);
 const char *shutdown_reason_name(int reason);
+
+/* INIT and start-up IPIs from another vCPU of the same domain (kernel/vcpu_run.c). */
+void vcpu_init_signal(struct vcpu *v);
+void vcpu_sipi(struct vcpu *v, uint8_t vector);
 
 /* Copies between the hypervisor and guest-physical memory, page by page through the p2m
  * with permission checks (kernel/guest_mem.c). 0 or -XEN_EFAULT. */

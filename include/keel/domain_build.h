@@ -5,9 +5,10 @@
 #include <keel/domain.h>
 #include <keel/boot_info.h>
 
-/* A one-vCPU PVH domain running `image`, or NULL after saying why. */
+/* A PVH domain running `image` on vCPU 0 (the others wait for INIT-SIPI), or NULL after
+ * saying why. */
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
-                                const char *cmdline, uint64_t mem_bytes);
+                                const char *cmdline, uint64_t mem_bytes, unsigned nr_vcpus);
 
 /* Starts the boot modules as guests (until Dom0 exists): kernel/boot_guests.c. True if
  * any was started; the runner then ends a test run when they are all done. */

@@ -25,6 +25,7 @@ enum exit_reason {
     EXIT_TRIPLE_FAULT,    /* shutdown: the guest is dead */
     EXIT_INVALID_STATE,   /* VM entry refused the guest state (already reported) */
     EXIT_VIRT_INSN,       /* the guest tried a virtualization instruction (VMRUN, VMXON...) */
+    EXIT_INTR_WINDOW,     /* the guest can now take an interrupt (asked with intr_window) */
     EXIT_UNHANDLED,       /* an exit the backend intercepts but kernel/ does not handle */
 };
 
@@ -68,6 +69,7 @@ enum event_type { EVENT_EXTINT = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SO
 /* The CPU state at a guest's first instruction. */
 enum start_mode {
     START_PVH32,          /* PVH: 32-bit protected mode, paging off, flat segments */
+    START_REAL,           /* after INIT-SIPI: real mode, CS:IP = (entry >> 4):0 */
 };
 
 /* Permissions of a guest-physical mapping. */
@@ -107,6 +109,13 @@ struct hvm_ops {
     uint64_t (*get_reg)(struct vcpu *v, enum guest_reg r);
     void (*set_reg)(struct vcpu *v, enum guest_reg r, uint64_t val);
     void (*flush_guest_tlb)(struct vcpu *v); /* after the p2m lost or narrowed a mapping */
+    /* Interrupt delivery: can the guest take an external interrupt right now (IF set, no
+     * interrupt shadow, no event already being injected)? If not, intr_window(v, true)
+     * asks for an EXIT_INTR_WINDOW as soon as it can. */
+    bool (*intr_ready)(struct vcpu *v);
+    void (*intr_window)(struct vcpu *v, bool on);
+    /* The guest's TSC = host TSC + offset. */
+    void (*set_tsc_offset)(struct vcpu *v, uint64_t offset);
     void (*dump)(struct vcpu *v);            /* guest state, for diagnostics */
 };
 
