@@ -9,6 +9,7 @@
 #include <keel/hvm.h>
 #include <keel/domain_build.h>
 #include <keel/sched.h>
+#include <keel/selftest.h>
 #include <keel/memmap.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
@@ -128,8 +129,16 @@ static void run_selftest(const char *name)
         *bad = 0x6b65656c;
         panic("selftest: the write to an unmapped address did not fault");
     }
+    if (!strcmp(name, "domain-churn")) {
+        if (!hvm)
+            pr_err("error: selftest=domain-churn needs AMD-V or VT-x\n");
+        else if (!selftest_domain_churn())
+            panic("selftest: domain-churn failed");
+        return;
+    }
     if (strcmp(name, "bad-guest-state"))       /* that one runs with the boot guests */
-        pr_warn("warning: selftest=%s: no such self test (fault, bad-guest-state)\n", name);
+        pr_warn("warning: selftest=%s: no such self test (fault, bad-guest-state, "
+                "domain-churn)\n", name);
 }
 
 static volatile int hvm_enable_failed;
