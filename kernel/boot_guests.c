@@ -20,6 +20,7 @@
 #include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/test_exit.h>
+#include <keel/timer.h>
 #include <keel/vcpu.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
@@ -40,6 +41,26 @@ struct boot_guest {
 static struct boot_guest guests[MAX_BOOT_GUESTS];
 static unsigned nr_guests, next_cpu;
 static uint64_t free_before;
+
+/* selftest=migrate: every 3 ms, every running guest vCPU is moved to the next CPU, to
+ * exercise migration (VMCLEAR/VMPTRLD on VT-x, new ASIDs on AMD-V) under load. */
+static struct timer migrate_timer;
+static uint64_t migrate_requests;
+
+static void migrate_tick(struct timer *t, void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < nr_guests; i++) {
+        struct domain *d = guests[i].d;
+        if (!guests[i].started || guests[i].done)
+            continue;
+        for (unsigned j = 0; j < d->nr_vcpus; j++) {
+            sched_migrate(d->vcpus[j], (d->vcpus[j]->cpu + 1) % nr_cpus);
+            migrate_requests++;
+        }
+    }
+    timer_set(t, now_tsc() + us_to_tsc(3000));
+}
 
 static uint64_t parse_size(const char *s)
 {
@@ -114,6 +135,15 @@ static bool guest_done(struct boot_guest *g)
 
 static void finish(void)
 {
+    if (timer_active(&migrate_timer)) {
+        uint64_t moves = 0;
+        timer_stop(&migrate_timer);
+        for (unsigned i = 0; i < nr_guests; i++)
+            for (unsigned j = 0; j < guests[i].d->nr_vcpus; j++)
+                moves += guests[i].d->vcpus[j]->migrations;
+        pr_info("selftest: migrate: %llu requests, %llu vCPU moves between CPUs\n",
+                (unsigned long long)migrate_requests, (unsigned long long)moves);
+    }
     for (unsigned i = 0; i < nr_guests; i++)
         domain_destroy(guests[i].d);
     uint64_t free_after = frame_free_count();
@@ -216,5 +246,9 @@ bool boot_guests_start(const struct boot_info *bi)
         if (guests[i].wait_for < 0)
             start(&guests[i]);
     sched_idle_hook = poll;
+    if (!strcmp(keel_opts.selftest, "migrate") && nr_cpus > 1) {
+        timer_init(&migrate_timer, migrate_tick, NULL);
+        timer_set(&migrate_timer, now_tsc() + us_to_tsc(3000));
+    }
     return true;
 }

@@ -80,6 +80,7 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
         v->dom = d;
         v->id = i;
         v->last_cpu = -1;
+        v->migrate_to = -1;
         memcpy(v->fpu, fpu_init_image, sizeof(fpu_init_image));
         vlapic_init(v);
         d->vcpus[d->nr_vcpus++] = v;

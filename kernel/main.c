@@ -136,9 +136,9 @@ static void run_selftest(const char *name)
             panic("selftest: domain-churn failed");
         return;
     }
-    if (strcmp(name, "bad-guest-state"))       /* that one runs with the boot guests */
+    if (strcmp(name, "bad-guest-state") && strcmp(name, "migrate"))  /* with the guests */
         pr_warn("warning: selftest=%s: no such self test (fault, bad-guest-state, "
-                "domain-churn)\n", name);
+                "domain-churn, migrate)\n", name);
 }
 
 static volatile int hvm_enable_failed;

@@ -2,14 +2,16 @@
  * Round-robin scheduling per CPU. Each CPU owns a FIFO of runnable vCPUs; the one at the
  * head runs until it blocks, its domain stops, or its slice ends (a timer sets
  * need_resched; the timer interrupt itself ends the guest's run with an INTR exit). A
- * wake-up from another CPU queues the vCPU and kicks its CPU with an IPI. vCPUs do not
- * change CPU yet: the queue a vCPU is added to is its home.
+ * wake-up from another CPU queues the vCPU and kicks its CPU with an IPI. A vCPU moves to
+ * another CPU only through the CPU it leaves (sched_migrate), which first drops the
+ * hardware state tying it there (VMCLEAR on VT-x).
  */
 #include <keel/sched.h>
 #include <keel/spinlock.h>
 #include <keel/timer.h>
 #include <keel/vcpu.h>
 #include <keel/printk.h>
+#include <keel/hvm.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/percpu.h>
@@ -108,6 +110,34 @@ void sched_wake(struct vcpu *v)
     kick_cpu(v->cpu);
 }
 
+void sched_migrate(struct vcpu *v, unsigned cpu)
+{
+    if (cpu >= nr_cpus)
+        return;
+    v->migrate_to = (int)cpu;
+    kick_cpu(v->cpu);
+}
+
+/* On v's current CPU, with v neither queued nor running: hand it to its new CPU. */
+static void forward(struct vcpu *v)
+{
+    unsigned to = (unsigned)v->migrate_to;
+    v->migrate_to = -1;
+    hvm->vcpu_put(v);
+    v->migrations++;
+    struct runqueue *rq = &rqs[to];
+    spin_lock(&rq->lock);
+    v->cpu = to;
+    enqueue_locked(rq, v);
+    spin_unlock(&rq->lock);
+    kick_cpu(to);
+}
+
+static bool must_move(const struct vcpu *v, unsigned cpu)
+{
+    return v->migrate_to >= 0 && (unsigned)v->migrate_to != cpu;
+}
+
 void sched_kick_vcpu(struct vcpu *v)
 {
     kick_cpu(v->cpu);
@@ -127,6 +157,11 @@ void sched_run(void)
         irq_disable();
         spin_lock(&rq->lock);
         struct vcpu *v = dequeue_locked(rq);
+        if (v && must_move(v, cpu)) {
+            spin_unlock(&rq->lock);
+            forward(v);
+            continue;
+        }
         rq->curr = v;
         rq->need_resched = false;
         spin_unlock(&rq->lock);
@@ -151,9 +186,12 @@ void sched_run(void)
         spin_lock(&rq->lock);
         rq->curr = NULL;
         bool still = v->state == VCPU_RUNNABLE && v->dom->state == DOM_RUNNING;
-        if (still)
+        bool move = still && must_move(v, cpu);
+        if (still && !move)
             enqueue_locked(rq, v);             /* to the back: round robin */
         spin_unlock(&rq->lock);
+        if (move)
+            forward(v);
         if (!still && sched_idle_hook)
             kick_cpu(0);                       /* the boot CPU's hook watches for this */
         /* Interrupts that ended the run (the slice timer) are taken here. */

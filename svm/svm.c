@@ -142,6 +142,12 @@ static void svm_vcpu_destroy(struct vcpu *v)
 
 static void svm_intr_window(struct vcpu *v, bool on);
 
+/* Nothing ties a VMCB to a CPU but its ASID, which the next CPU replaces by its own. */
+static void svm_vcpu_put(struct vcpu *v)
+{
+    ((struct svm_vcpu *)v->hw)->asid_cpu = -1;
+}
+
 static void set_seg(struct vmcb_seg *sg, uint16_t sel, uint16_t attrib, uint32_t limit)
 {
     sg->selector = sel;
@@ -346,6 +352,7 @@ const struct hvm_ops svm_ops = {
     .vcpu_create = svm_vcpu_create,
     .vcpu_destroy = svm_vcpu_destroy,
     .vcpu_set_start = svm_vcpu_set_start,
+    .vcpu_put = svm_vcpu_put,
     .vcpu_run = svm_vcpu_run,
     .inject_event = svm_inject_event,
     .get_reg = svm_get_reg,

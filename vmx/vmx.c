@@ -358,6 +358,15 @@ static void vmx_set_tsc_offset(struct vcpu *v, uint64_t offset)
     vmcs_write(VMCS_TSC_OFFSET, offset);
 }
 
+/* Called by the CPU the vCPU is leaving: VMCLEAR here, so that the next CPU never has to
+ * ask for it remotely (two CPUs asking each other with interrupts off would deadlock). */
+static void vmx_vcpu_put(struct vcpu *v)
+{
+    struct vmx_vcpu *s = v->hw;
+    if (s->cpu == (int)smp_processor_id())
+        vmclear_here(s);
+}
+
 static void vmx_flush_guest_tlb(struct vcpu *v)
 {
     /* Done before the next entry, on the CPU the vCPU then runs on (vmx_vcpu_run); a CPU
@@ -372,6 +381,7 @@ const struct hvm_ops vmx_ops = {
     .vcpu_create = vmx_vcpu_create,
     .vcpu_destroy = vmx_vcpu_destroy,
     .vcpu_set_start = vmx_vcpu_set_start,
+    .vcpu_put = vmx_vcpu_put,
     .vcpu_run = vmx_vcpu_run,
     .inject_event = vmx_inject_event,
     .get_reg = vmx_get_reg,

@@ -35,6 +35,8 @@ struct vcpu {
     unsigned cpu;                      /* the CPU whose run queue it belongs to */
     struct vcpu *rq_next;              /* run-queue link (kernel/sched.c) */
     volatile bool on_rq;
+    volatile int migrate_to;           /* a CPU to move to when next descheduled, -1: none */
+    uint64_t migrations;
     uint64_t nr_exits;
     struct p2m_cache p2m_cache;        /* recent guest-physical translations of this vCPU */
     uint8_t fpu[512] __aligned(16);    /* FXSAVE image while not loaded */

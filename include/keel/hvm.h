@@ -100,6 +100,8 @@ struct hvm_ops {
     bool (*cpu_enable)(void);                /* on each CPU; false (after saying why) if not */
     int (*vcpu_create)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);
+    /* The vCPU leaves this CPU for another one: drop what ties it here (VT-x: VMCLEAR). */
+    void (*vcpu_put)(struct vcpu *v);
     void (*vcpu_set_start)(struct vcpu *v, enum start_mode mode, uint64_t entry,
                            paddr_t p2m_root);
     /* Runs the guest until an exit that kernel/ must see; fills *exit. */

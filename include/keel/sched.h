@@ -18,6 +18,9 @@ void sched_add(struct vcpu *v, unsigned cpu);
 void sched_wake(struct vcpu *v);
 /* Makes the CPU running v look at its queue again soon (an IPI if it is another CPU). */
 void sched_kick_vcpu(struct vcpu *v);
+/* Moves v to another CPU. The CPU it leaves does the move (after VMCLEAR, on VT-x), the
+ * next time v is off the CPU: it never has to be pulled remotely. */
+void sched_migrate(struct vcpu *v, unsigned cpu);
 /* True when the current vCPU on this CPU should give the CPU up. */
 bool sched_need_resched(void);
 /* True once v is neither queued nor running anywhere (safe to destroy). */
