@@ -14,6 +14,15 @@
 
 static unsigned next_domid = 1;
 
+/* The backends' entry code moves struct guest_gprs with these offsets. */
+#include <keel/guest_gprs_asm.h>
+BUILD_BUG_ON(__builtin_offsetof(struct guest_gprs, rax) != G_RAX);
+BUILD_BUG_ON(__builtin_offsetof(struct guest_gprs, rdi) != G_RDI);
+BUILD_BUG_ON(__builtin_offsetof(struct guest_gprs, rbp) != G_RBP);
+BUILD_BUG_ON(__builtin_offsetof(struct guest_gprs, r8) != G_R8);
+BUILD_BUG_ON(__builtin_offsetof(struct guest_gprs, r15) != G_R15);
+BUILD_BUG_ON(sizeof(struct guest_gprs) != G_R15 + 8);
+
 const char *shutdown_reason_name(int reason)
 {
     switch (reason) {

@@ -15,21 +15,7 @@
  * guest runs cause exits (pin-based controls), and VM exit clears RFLAGS.IF: the kernel
  * takes the interrupt afterwards with sti.
  */
-#define G_RAX 0
-#define G_RBX 8
-#define G_RCX 16
-#define G_RDX 24
-#define G_RSI 32
-#define G_RDI 40
-#define G_RBP 48
-#define G_R8  56
-#define G_R9  64
-#define G_R10 72
-#define G_R11 80
-#define G_R12 88
-#define G_R13 96
-#define G_R14 104
-#define G_R15 112
+#include <keel/guest_gprs_asm.h>
 
 #define VMCS_HOST_RSP 0x6c14
 
@@ -55,21 +41,8 @@ vmx_enter:
     vmwrite %rsp, %rax
 1:
     test %sil, %sil               /* ZF = not launched yet; the MOVs below keep flags */
-    mov G_RAX(%rdi), %rax
-    mov G_RBX(%rdi), %rbx
-    mov G_RCX(%rdi), %rcx
-    mov G_RDX(%rdi), %rdx
-    mov G_RSI(%rdi), %rsi
-    mov G_RBP(%rdi), %rbp
-    mov G_R8(%rdi), %r8
-    mov G_R9(%rdi), %r9
-    mov G_R10(%rdi), %r10
-    mov G_R11(%rdi), %r11
-    mov G_R12(%rdi), %r12
-    mov G_R13(%rdi), %r13
-    mov G_R14(%rdi), %r14
-    mov G_R15(%rdi), %r15
-    mov G_RDI(%rdi), %rdi
+    mov G_RAX(%rdi), %rax         /* the VMCS has no RAX */
+    GUEST_GPRS_LOAD_BUT_RAX
     jnz 2f
     vmlaunch
     jmp 3f
@@ -92,19 +65,7 @@ vmx_exit_entry:
     push %rdi                     /* the guest's RDI, while we find regs again */
     mov 8(%rsp), %rdi
     mov %rax, G_RAX(%rdi)
-    mov %rbx, G_RBX(%rdi)
-    mov %rcx, G_RCX(%rdi)
-    mov %rdx, G_RDX(%rdi)
-    mov %rsi, G_RSI(%rdi)
-    mov %rbp, G_RBP(%rdi)
-    mov %r8, G_R8(%rdi)
-    mov %r9, G_R9(%rdi)
-    mov %r10, G_R10(%rdi)
-    mov %r11, G_R11(%rdi)
-    mov %r12, G_R12(%rdi)
-    mov %r13, G_R13(%rdi)
-    mov %r14, G_R14(%rdi)
-    mov %r15, G_R15(%rdi)
+    GUEST_GPRS_STORE_BUT_RAX_RDI
     popq G_RDI(%rdi)
     add $8, %rsp                  /* regs */
     xor %eax, %eax
