@@ -79,23 +79,30 @@ $(BUILD)/keel.iso: $(BUILD)/keel.elf tools/mkiso.sh
 iso: $(BUILD)/keel.iso
 
 # Boots Keel in QEMU (AMD-V under TCG), serial console on this terminal. UEFI=1 boots
-# through OVMF; SMP=N sets the CPU count. Ctrl-A X quits QEMU.
+# through OVMF; UEFI=native boots keel.efi from an ESP image with OVMF, no GRUB (boot/efi/);
+# SMP=N sets the CPU count. Ctrl-A X quits QEMU.
 run: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf $(if $(filter native,$(UEFI)),$(BUILD)/keel.efi)
+ifeq ($(UEFI),native)
+	bash tools/mkesp.sh $(BUILD)/keel-esp.img $(BUILD)/keel.efi $(BUILD)/keel.elf "$(CMDLINE)"
+	bash tools/run-qemu.sh --esp $(BUILD)/keel-esp.img --smp $(SMP)
+else
 	bash tools/mkiso.sh $(BUILD)/keel.iso $(BUILD)/keel.elf "$(CMDLINE)"
 	bash tools/run-qemu.sh --iso $(BUILD)/keel.iso --smp $(SMP) $(if $(UEFI),--uefi)
+endif
 
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests efi-test-images efi-host-test
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include boot/efi/efi.mk
 
 bench: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests >&2
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf $(BUILD)/keel.efi guests >&2
 	@bash tools/bench.sh $(BUILD)/keel.elf
 
 # Size of the trusted base (the hypervisor proper).

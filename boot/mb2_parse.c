@@ -6,6 +6,7 @@
  * Built for the host too (tests/unit/test_mb2.c).
  */
 #include "multiboot2.h"
+#include "efi_memtype.h"
 #include <keel/printk.h>
 #include <keel/string.h>
 
@@ -70,18 +71,7 @@ static uint32_t e820_type(uint32_t t)
 
 static uint32_t efi_type(uint32_t t)
 {
-    switch (t) {
-    case 1: case 2:          /* loader code/data: ours now (what we need is reserved apart) */
-    case 3: case 4:          /* boot services code/data: free after ExitBootServices */
-    case 7:                  /* conventional */
-        return MEM_USABLE;
-    case 5: case 6:          /* runtime services code/data */
-        return MEM_FIRMWARE_RUNTIME;
-    case 8: return MEM_BAD;
-    case 9: return MEM_ACPI_RECLAIM;
-    case 10: return MEM_ACPI_NVS;
-    default: return MEM_RESERVED;   /* reserved, MMIO, PAL code, persistent, unknown */
-    }
+    return efi_mem_type(t);    /* boot/efi_memtype.h: shared with keel.efi */
 }
 
 static void parse_e820(struct boot_info *bi, const struct mb2_tag_mmap *t)

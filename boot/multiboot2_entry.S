@@ -160,6 +160,7 @@ mb2_info:  .long 0
 
     .bss
     .balign 4096
+    .globl boot_pml4, boot_pdpt, boot_pd      /* also built by boot/efi_entry.S */
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_pd:   .skip 4 * 4096

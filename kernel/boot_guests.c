@@ -22,6 +22,7 @@
 #include <keel/test_exit.h>
 #include <keel/timer.h>
 #include <keel/vcpu.h>
+#include <keel/xen_abi.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 
@@ -36,6 +37,7 @@ struct boot_guest {
     int cpu;                          /* -1: the runner picks */
     int wait_for;                     /* index of the guest it waits for, -1: none */
     bool started, done;
+    bool announced;                   /* "blocked; kept alive" was said */
 };
 
 static struct boot_guest guests[MAX_BOOT_GUESTS];
@@ -109,6 +111,9 @@ static void start(struct boot_guest *g)
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         unsigned cpu = g->cpu >= 0 ? (unsigned)g->cpu : next_cpu++ % nr_cpus;
+        /* Building it touched its hardware state on this CPU: let go of it here, so that
+         * its own CPU never has to pull it over (VT-x: VMCLEAR). */
+        hvm->vcpu_put(v);
         if (i == 0) {
             pr_info("domain %u (%s): started on CPU %u\n", d->id, d->name, cpu);
             sched_add(v, cpu);
@@ -118,8 +123,10 @@ static void start(struct boot_guest *g)
     }
 }
 
-/* Done: shut down, or every vCPU blocked with nothing that could wake it (no armed
- * virtual timer, no pending interrupt), and none of them queued or running. */
+/* Done: shut down, or every vCPU blocked with nothing of its own that could wake it (no
+ * armed virtual timer, no pending interrupt), and none of them queued or running. A
+ * blocked guest can still be woken by another one (an event channel): it is done only
+ * for as long as it stays blocked. */
 static bool guest_done(struct boot_guest *g)
 {
     struct domain *d = g->d;
@@ -127,7 +134,8 @@ static bool guest_done(struct boot_guest *g)
         struct vcpu *v = d->vcpus[i];
         if (!sched_vcpu_idle(v))
             return false;
-        if (d->state != DOM_SHUTDOWN && (v->state != VCPU_BLOCKED || vlapic_may_wake(v)))
+        if (d->state != DOM_SHUTDOWN &&
+            (v->state != VCPU_BLOCKED || vlapic_may_wake(v) || xen_vcpu_may_wake(v)))
             return false;
     }
     return true;
@@ -162,11 +170,13 @@ static void poll(void)
 
     for (unsigned i = 0; i < nr_guests; i++) {
         struct boot_guest *g = &guests[i];
-        if (g->started && !g->done && guest_done(g)) {
-            g->done = true;
-            if (g->d->state != DOM_SHUTDOWN)
-                pr_info("domain %u (%s): blocked; kept alive while the others run\n",
-                        g->d->id, g->d->name);
+        if (!g->started || (g->done && g->d->state == DOM_SHUTDOWN))
+            continue;
+        g->done = guest_done(g);
+        if (g->done && !g->announced && g->d->state != DOM_SHUTDOWN) {
+            g->announced = true;
+            pr_info("domain %u (%s): blocked; kept alive while the others run\n",
+                    g->d->id, g->d->name);
         }
     }
     for (unsigned i = 0; i < nr_guests; i++) {
@@ -176,6 +186,11 @@ static void poll(void)
         if (!g->done)
             all_done = false;
     }
+    /* Once more: a guest found done early in the first pass may have been woken by one
+     * that shut down after it (its last event channel send). */
+    for (unsigned i = 0; all_done && i < nr_guests; i++)
+        if (guests[i].d->state != DOM_SHUTDOWN && !guest_done(&guests[i]))
+            guests[i].done = all_done = false;
     if (all_done)
         finish();
 }

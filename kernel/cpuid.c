@@ -7,6 +7,9 @@
  */
 #include <keel/vcpu.h>
 #include <keel/string.h>
+#include <keel/xen_abi.h>
+#include <arch/time.h>
+#include <public/xen_cpuid.h>
 
 /* leaf 1 */
 #define L1_ECX_KEEP (  (1u << 0)  /* SSE3 */      | (1u << 1)  /* PCLMULQDQ */ \
@@ -35,12 +38,50 @@
                      | (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 26) /* 1G pages */ \
                      | (1u << 27) /* RDTSCP */ | (1u << 29) /* LM */)
 
+/* The hypervisor leaves: Xen's, at 0x40000000 (include/public/xen_cpuid.h); zeros above
+ * them, up to 0x4000ffff, where guests look for other hypervisors' signatures. */
+bool xen_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+    if (leaf < XEN_CPUID_FIRST_LEAF || leaf >= 0x40010000)
+        return false;
+    memset(r, 0, sizeof(*r));
+    switch (leaf - XEN_CPUID_FIRST_LEAF) {
+    case 0:
+        r->eax = XEN_CPUID_MAX_LEAF;
+        r->ebx = XEN_CPUID_SIGNATURE_EBX;
+        r->ecx = XEN_CPUID_SIGNATURE_ECX;
+        r->edx = XEN_CPUID_SIGNATURE_EDX;
+        break;
+    case 1:
+        r->eax = KEEL_XEN_MAJOR << 16 | KEEL_XEN_MINOR;
+        break;
+    case 2:
+        r->eax = 1;                    /* hypercall pages */
+        r->ebx = XEN_MSR_HYPERCALL_PAGE;
+        break;
+    case 3:                            /* time: the guest's TSC is the host's plus an offset */
+        if (subleaf == 0) {
+            r->eax = cpu_features.invariant_tsc ? XEN_CPUID_TSC_RELIABLE : 0;
+            r->ecx = (uint32_t)tsc_khz;
+        } else if (subleaf == 2) {
+            r->eax = (uint32_t)tsc_khz;
+        }
+        break;
+    case 4:
+        r->eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+        r->ebx = v->id;
+        r->ecx = v->dom->id;
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
 void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
-    if (leaf >= 0x40000000 && leaf < 0x40010000) {
-        memset(r, 0, sizeof(*r));      /* hypervisor leaves: the Xen ones come with the ABI */
+    if (xen_cpuid(v, leaf, subleaf, r))
         return;
-    }
     uint32_t max = leaf >= 0x80000000 ? cpu_features.max_ext_leaf : cpu_features.max_leaf;
     if (leaf > max) {
         memset(r, 0, sizeof(*r));

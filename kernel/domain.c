@@ -8,11 +8,37 @@
 #include <keel/heap.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/xen_abi.h>
 #include <arch/paging.h>
 #include <arch/cpu.h>
 #include <public/xen.h>
 
 static unsigned next_domid = 1;
+
+/* The live domains, for domain_find (event channels name other domains by id). */
+static struct domain *domain_list;
+static spinlock_t domain_list_lock = SPINLOCK_INIT;
+
+struct domain *domain_find(unsigned id)
+{
+    unsigned long f = spin_lock_irqsave(&domain_list_lock);
+    struct domain *d = domain_list;
+    while (d && d->id != id)
+        d = d->next_listed;
+    spin_unlock_irqrestore(&domain_list_lock, f);
+    return d;
+}
+
+static void domain_unlist(struct domain *d)
+{
+    unsigned long f = spin_lock_irqsave(&domain_list_lock);
+    for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next_listed)
+        if (*pp == d) {
+            *pp = d->next_listed;
+            break;
+        }
+    spin_unlock_irqrestore(&domain_list_lock, f);
+}
 
 /* The backends' entry code moves struct guest_gprs with these offsets. */
 #include <keel/guest_gprs_asm.h>
@@ -92,6 +118,7 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
         v->migrate_to = -1;
         memcpy(v->fpu, fpu_init_image, sizeof(fpu_init_image));
         vlapic_init(v);
+        xen_vcpu_init(v);
         d->vcpus[d->nr_vcpus++] = v;
         if (hvm->vcpu_create(v))
             goto fail;
@@ -101,6 +128,12 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
             v->wait_sipi = true;
         }
     }
+    if (xen_domain_init(d))            /* shared_info, event channels */
+        goto fail;
+    unsigned long f = spin_lock_irqsave(&domain_list_lock);
+    d->next_listed = domain_list;
+    domain_list = d;
+    spin_unlock_irqrestore(&domain_list_lock, f);
     return d;
 fail:
     pr_err("error: domain %s: out of memory while creating it (%llu MiB)\n", name,
@@ -117,12 +150,16 @@ void domain_shutdown(struct domain *d, int reason, const char *why)
     d->shutdown_reason = reason;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         d->vcpus[i]->state = VCPU_STOPPED;
+    xen_domain_shutdown(d);            /* no more timer events */
     printk(reason == SHUTDOWN_crash ? LOG_WARN : LOG_INFO, "domain %u (%s): shut down (%s): %s\n",
            d->id, d->name, shutdown_reason_name(reason), why);
 }
 
 void domain_destroy(struct domain *d)
 {
+    /* Unlisted first, so that no one finds it while its channels are torn down. */
+    domain_unlist(d);
+    xen_domain_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         vlapic_destroy(d->vcpus[i]);
         hvm->vcpu_destroy(d->vcpus[i]);

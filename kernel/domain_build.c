@@ -4,11 +4,16 @@
  * promises (struct hvm_start_info version 1, the command line, the memory map) in the
  * first free pages above the image. The vCPU starts in 32-bit protected mode at the
  * image's PVH entry with EBX pointing at the start info.
+ *
+ * The last page of guest RAM holds the console ring (HVM_PARAM_CONSOLE_PFN, with an
+ * unbound port in HVM_PARAM_CONSOLE_EVTCHN); the memory map marks it reserved so that
+ * the guest's allocator leaves it alone. The same map answers XENMEM_memory_map.
  */
 #include <keel/domain_build.h>
 #include <keel/elf_loader.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/xen_abi.h>
 #include <public/hvm_start_info.h>
 
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
@@ -25,8 +30,9 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
     uint64_t info = ALIGN_UP(plan.highest, PAGE_SIZE);
     uint64_t cmd_at = info + sizeof(struct hvm_start_info);
     uint64_t map_at = ALIGN_UP(cmd_at + cmdlen, 8);
-    uint64_t end = map_at + sizeof(struct hvm_memmap_table_entry);
-    if (end > mem_bytes) {
+    uint64_t end = map_at + XEN_MAX_E820 * sizeof(struct hvm_memmap_table_entry);
+    uint64_t console_at = mem_bytes - PAGE_SIZE;
+    if (end > console_at) {
         pr_err("error: domain %s: no room for the start info above the image at %#llx\n", name,
                (unsigned long long)info);
         return NULL;
@@ -42,19 +48,25 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
             goto fail;
     }
 
+    if (xen_domain_set_layout(d, mem_bytes, console_at))
+        goto fail;
     struct hvm_start_info si = {
         .magic = HVM_START_MAGIC,
         .version = 1,
         .cmdline_paddr = cmd_at,
         .memmap_paddr = map_at,
-        .memmap_entries = 1,
+        .memmap_entries = d->xen.nr_e820,
     };
-    struct hvm_memmap_table_entry ram = { .addr = 0, .size = mem_bytes,
-                                          .type = HVM_MEMMAP_TYPE_RAM };
     if (copy_to_guest_phys(d, info, &si, sizeof(si)) ||
-        copy_to_guest_phys(d, cmd_at, cmdline, cmdlen) ||
-        copy_to_guest_phys(d, map_at, &ram, sizeof(ram)))
+        copy_to_guest_phys(d, cmd_at, cmdline, cmdlen))
         goto fail;
+    for (unsigned i = 0; i < d->xen.nr_e820; i++) {
+        struct hvm_memmap_table_entry e = { .addr = d->xen.e820[i].addr,
+                                            .size = d->xen.e820[i].size,
+                                            .type = d->xen.e820[i].type };
+        if (copy_to_guest_phys(d, map_at + i * sizeof(e), &e, sizeof(e)))
+            goto fail;
+    }
 
     struct vcpu *v = d->vcpus[0];
     hvm->vcpu_set_start(v, START_PVH32, plan.pvh_entry, d->p2m.root);

@@ -5,6 +5,7 @@
  */
 #include <keel/vcpu.h>
 #include <keel/printk.h>
+#include <keel/spinlock.h>
 
 static void flush_line(struct domain *d)
 {
@@ -14,6 +15,8 @@ static void flush_line(struct domain *d)
 
 void guest_console_write(struct domain *d, const char *s, size_t n)
 {
+    /* Several vCPUs of a domain may write at once: one line buffer, one lock. */
+    unsigned long f = spin_lock_irqsave(&d->con_lock);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\n') {
@@ -28,4 +31,5 @@ void guest_console_write(struct domain *d, const char *s, size_t n)
             flush_line(d);
         d->con_buf[d->con_len++] = c;
     }
+    spin_unlock_irqrestore(&d->con_lock, f);
 }

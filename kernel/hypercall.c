@@ -5,7 +5,9 @@
  * -ENOSYS, as on Xen.
  */
 #include <keel/vcpu.h>
+#include <keel/sched.h>
 #include <keel/printk.h>
+#include <keel/xen_abi.h>
 #include <public/xen.h>
 
 typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[5]);
@@ -23,7 +25,10 @@ static long do_console_io(struct vcpu *v, const uint64_t a[5])
         size_t n = count > sizeof(buf) ? sizeof(buf) : (size_t)count;
         if (copy_from_guest(v, buf, ptr, n))
             return -XEN_EFAULT;
+        /* One line buffer per domain, shared with the console ring's reader. */
+        unsigned long f = spin_lock_irqsave(&v->dom->xen.console_lock);
         guest_console_write(v->dom, buf, n);
+        spin_unlock_irqrestore(&v->dom->xen.console_lock, f);
         ptr += n;
         count -= n;
     }
@@ -34,12 +39,22 @@ static long do_sched_op(struct vcpu *v, const uint64_t a[5])
 {
     struct sched_shutdown s;
 
-    switch (a[0]) {
+    switch ((int)a[0]) {              /* an int on Xen: the upper half is ignored */
     case SCHEDOP_yield:
+        sched_yield();
         return 0;
     case SCHEDOP_block:
-        v->state = VCPU_BLOCKED;
+        /* Block, then look: an event that arrived before is not slept through (one that
+         * arrives after wakes the vCPU). */
+        __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+        if (xen_events_need_delivery(v)) {
+            enum vcpu_state blocked = VCPU_BLOCKED;
+            __atomic_compare_exchange_n(&v->state, &blocked, VCPU_RUNNABLE, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        }
         return 0;
+    case SCHEDOP_poll:
+        return xen_sched_poll(v, a[1]);
     case SCHEDOP_shutdown:
         if (copy_from_guest(v, &s, a[1], sizeof(s)))
             return -XEN_EFAULT;
@@ -53,8 +68,13 @@ static long do_sched_op(struct vcpu *v, const uint64_t a[5])
 }
 
 static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
+    [__HYPERVISOR_memory_op] = do_memory_op,
+    [__HYPERVISOR_xen_version] = do_xen_version,
     [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_vcpu_op] = do_vcpu_op,
     [__HYPERVISOR_sched_op] = do_sched_op,
+    [__HYPERVISOR_event_channel_op] = do_event_channel_op,
+    [__HYPERVISOR_hvm_op] = do_hvm_op,
 };
 
 long hypercall_dispatch(struct vcpu *v, const struct vm_exit *x)
@@ -71,7 +91,10 @@ long hypercall_dispatch(struct vcpu *v, const struct vm_exit *x)
         a[0] = (uint32_t)g->rbx, a[1] = (uint32_t)g->rcx, a[2] = (uint32_t)g->rdx;
         a[3] = (uint32_t)g->rsi, a[4] = (uint32_t)g->rdi;
     }
-    uint64_t nr = g->rax;
+    /* 32-bit code leaves the upper half of RAX undefined. Handlers see the caller's
+     * mode for the structures whose layout differs (Xen's compat ABI). */
+    uint64_t nr = x->code64 ? g->rax : (uint32_t)g->rax;
+    v->xen.hc_compat = !x->code64;
     if (nr >= NR_HYPERCALLS || !hypercalls[nr])
         return -XEN_ENOSYS;
     return hypercalls[nr](v, a);

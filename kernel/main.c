@@ -33,6 +33,7 @@ static const char *boot_source_name(enum boot_source s)
     switch (s) {
     case BOOT_SRC_MULTIBOOT2_BIOS: return "multiboot2 (BIOS)";
     case BOOT_SRC_MULTIBOOT2_EFI: return "multiboot2 (UEFI)";
+    case BOOT_SRC_UEFI: return "UEFI (native)";
     default: return "unknown";
     }
 }
@@ -173,6 +174,7 @@ static bool hvm_start(const struct boot_info *bi)
 
 void keel_start(struct boot_info *bi)
 {
+    uint64_t entry_tsc = rdtsc();      /* boot benchmark: Keel's C entry */
     cmdline_parse(bi->cmdline, &keel_opts);
     console_configure(keel_opts.console);
     console_loglevel = keel_opts.loglvl;
@@ -222,6 +224,9 @@ void keel_start(struct boot_info *bi)
     if (keel_opts.bench)
         pr_info("BENCH boot/all_cpus_online %llu insns\n",
                 (unsigned long long)(rdtsc() - boot_tsc_start));
+    if (keel_opts.bench && bi->loader_tsc_start)
+        pr_info("BENCH boot/efi_entry_to_keel_start %llu insns\n",
+                (unsigned long long)(entry_tsc - bi->loader_tsc_start - bi->loader_tsc_io));
     smp_selfcheck();
 
     sched_cpu_init();

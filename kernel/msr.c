@@ -4,6 +4,8 @@
  * no checking are passed through by the backends and never come here.
  */
 #include <keel/vcpu.h>
+#include <keel/xen_abi.h>
+#include <public/xen_cpuid.h>
 
 #define MSR_TSC 0x10
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
@@ -60,6 +62,8 @@ bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
             return false;
         hvm->set_reg(v, GREG_PAT, val);
         return true;
+    case XEN_MSR_HYPERCALL_PAGE:       /* write-only, as on Xen: reads #GP */
+        return xen_hypercall_page_msr(v, val);
     default:
         return false;
     }

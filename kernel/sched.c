@@ -68,13 +68,20 @@ static void resched_ipi(struct trap_frame *tf)
     this_rq()->need_resched = true;
 }
 
+static void kick_ipi(struct trap_frame *tf)
+{
+    (void)tf;                            /* the exit it caused is all it was for */
+}
+
 void sched_cpu_init(void)
 {
     struct runqueue *rq = this_rq();
     timer_cpu_init();
     timer_init(&rq->slice, slice_expired, rq);
-    if (smp_processor_id() == 0)
+    if (smp_processor_id() == 0) {
         irq_register(VEC_RESCHED, resched_ipi);
+        irq_register(VEC_KICK, kick_ipi);
+    }
 }
 
 bool sched_need_resched(void) { return this_rq()->need_resched; }
@@ -138,9 +145,19 @@ static bool must_move(const struct vcpu *v, unsigned cpu)
     return v->migrate_to >= 0 && (unsigned)v->migrate_to != cpu;
 }
 
+/* Makes the CPU that v belongs to leave the guest and look at v again, without taking
+ * its slice away (an interrupt exit ends the guest's run; the loop re-checks). On this
+ * CPU there is nothing to do: the loop checks before every entry. */
 void sched_kick_vcpu(struct vcpu *v)
 {
-    kick_cpu(v->cpu);
+    unsigned cpu = v->cpu;
+    if (cpu != smp_processor_id())
+        apic_send_ipi(percpu_area[cpu].apic_id, VEC_KICK);
+}
+
+void sched_yield(void)
+{
+    this_rq()->need_resched = true;
 }
 
 bool sched_vcpu_idle(const struct vcpu *v)

@@ -8,6 +8,7 @@
 #include <keel/sched.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/xen_abi.h>
 #include <arch/cpu.h>
 #include <public/xen.h>
 
@@ -70,15 +71,21 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
     case EXIT_INTR:
         /* The interrupt waits in the LAPIC: open the window and let the host take it. */
         __asm__ volatile("sti; nop; cli" ::: "memory");
+        v->after_window = true;  /* QEMU also exits between `sti` and `hlt`: see below */
         return;
     case EXIT_NMI:
     case EXIT_NONE:
         return;
-    case EXIT_HYPERCALL:
+    case EXIT_HYPERCALL: {
         if (!vcpu_skip_insn(v, x))
             return;
-        v->regs.rax = (uint64_t)hypercall_dispatch(v, x);
+        long r = hypercall_dispatch(v, x);
+        if (r == HYPERCALL_RETRY)
+            hvm->set_reg(v, GREG_RIP, x->rip);     /* run the hypercall again later */
+        else
+            v->regs.rax = (uint64_t)r;
         return;
+    }
     case EXIT_CPUID:
         guest_cpuid(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx, &r);
         if (!vcpu_skip_insn(v, x))
@@ -96,15 +103,16 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
          * and wakes it (sched_wake), or we see it here. */
         __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
         v->halted = true;
-        if (ifl && vlapic_has_deliverable(v))
+        if (ifl && (vlapic_has_deliverable(v) || xen_upcall_wanted(v)))
             __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
-        if (!ifl && !vlapic_may_wake(v))
+        if (!ifl && !vlapic_may_wake(v) && !xen_vcpu_may_wake(v))
             pr_info("domain %u (%s): vCPU %u halted with interrupts off\n", v->dom->id,
                     v->dom->name, v->id);
         return;
     }
     case EXIT_INTR_WINDOW:
-        return;                  /* the pending interrupt goes in before the next entry */
+        v->after_window = true;  /* the pending interrupt goes in before the next entry */
+        return;
     case EXIT_IO:
         if (guest_io(v, x) == IO_DONE)
             hvm->set_reg(v, GREG_RIP, x->rip + x->insn_len);
@@ -166,40 +174,67 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
 static void fpu_load(struct vcpu *v) { __asm__ volatile("fxrstor64 %0" :: "m"(v->fpu)); }
 static void fpu_save(struct vcpu *v) { __asm__ volatile("fxsave64 %0" : "=m"(v->fpu)); }
 
-/* INIT from another vCPU: this one stops and waits for a start-up IPI. Acted on by the
- * vCPU's own CPU (vcpu_run), which owns its hardware state. */
+/* An interrupt about to be injected at a HLT: complete the HLT first, as if the interrupt
+ * had woken the vCPU from it. Both orders are possible on real hardware, but only this one
+ * is right after `sti; hlt` when the interrupt shadow was lost: QEMU 7.2 drops it across
+ * VMRUN (and takes interrupt exits between the two), opening the interrupt window right at
+ * the HLT, and a handler returning to the HLT would sleep through its own wake-up. Checked
+ * only after an interrupt-window or host-interrupt exit, where that can happen. */
+void vcpu_complete_hlt(struct vcpu *v)
+{
+    uint8_t b;
+    uint64_t rip = hvm->get_reg(v, GREG_RIP);
+    if (!copy_from_guest(v, &b, hvm->get_reg(v, GREG_CS_BASE) + rip, 1) && b == 0xf4)
+        hvm->set_reg(v, GREG_RIP, rip + 1);
+}
+
+/* INIT and start-up IPIs from other vCPUs. The sender only records them (under the
+ * vCPU's signal lock); the vCPU's own CPU, which owns its hardware state, acts on them in
+ * apply_signals. INIT puts the vCPU in wait-for-SIPI at once, so that the SIPI that
+ * follows is never mistaken for one that came without an INIT, and a SIPI cancels the
+ * INIT it answers, so that a late-applied INIT cannot undo the start. */
 void vcpu_init_signal(struct vcpu *v)
 {
-    v->init_pending = true;
+    unsigned long f = spin_lock_irqsave(&v->sig_lock);
+    v->wait_sipi = true;
+    v->start_pending = false;
+    v->init_pending = true;              /* stop it if it is running */
+    spin_unlock_irqrestore(&v->sig_lock, f);
     sched_kick_vcpu(v);
 }
 
 void vcpu_sipi(struct vcpu *v, uint8_t vector)
 {
-    if (!v->wait_sipi || v->start_pending)
-        return;                  /* a second SIPI, or no INIT before: ignored, like hardware */
+    unsigned long f = spin_lock_irqsave(&v->sig_lock);
+    if (!v->wait_sipi) {                 /* already starting, or no INIT: ignored, as on a PC */
+        spin_unlock_irqrestore(&v->sig_lock, f);
+        return;
+    }
     v->sipi_vector = vector;
     v->start_pending = true;
     v->wait_sipi = false;
+    v->init_pending = false;
+    spin_unlock_irqrestore(&v->sig_lock, f);
     sched_wake(v);
 }
 
 /* Applies INIT and start-up requests; false if the vCPU must not run now. */
 static bool apply_signals(struct vcpu *v)
 {
-    if (v->init_pending) {
-        v->init_pending = false;
-        v->start_pending = false;
-        v->wait_sipi = true;
+    unsigned long f = spin_lock_irqsave(&v->sig_lock);
+    bool start = v->start_pending, wait = v->wait_sipi;
+    uint8_t vector = v->sipi_vector;
+    v->init_pending = false;
+    v->start_pending = false;
+    if (wait && !start)
         __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
-        return false;
-    }
-    if (v->start_pending) {
-        v->start_pending = false;
+    spin_unlock_irqrestore(&v->sig_lock, f);
+    if (start) {
         memset(&v->regs, 0, sizeof(v->regs));
-        hvm->vcpu_set_start(v, START_REAL, (uint64_t)v->sipi_vector << 12, v->dom->p2m.root);
+        hvm->vcpu_set_start(v, START_REAL, (uint64_t)vector << 12, v->dom->p2m.root);
+        return true;
     }
-    return !v->wait_sipi;
+    return !wait;
 }
 
 void vcpu_run(struct vcpu *v)
@@ -207,17 +242,29 @@ void vcpu_run(struct vcpu *v)
     struct domain *d = v->dom;
     struct vm_exit x;
 
+    /* Another vCPU is changing the domain's p2m (kernel/domain_pause.c): not now. */
+    if (!xen_vcpu_enter(v)) {
+        xen_vcpu_leave(v);
+        return;
+    }
     if (d->state == DOM_CREATED)
         d->state = DOM_RUNNING;
     fpu_load(v);
-    while (v->state == VCPU_RUNNABLE && d->state == DOM_RUNNING && !sched_need_resched()) {
+    xen_vcpu_sched_in(v);
+    while (v->state == VCPU_RUNNABLE && d->state == DOM_RUNNING && !sched_need_resched() &&
+           !READ_ONCE(d->xen.pause_req)) {
         if (unlikely(v->init_pending || v->start_pending) && !apply_signals(v))
             break;
+        /* Event upcalls first, as on Xen; an APIC interrupt then waits for a window. */
+        if (xen_upcall_wanted(v))
+            xen_upcall_inject(v);
         if (v->vlapic.pending)
             vlapic_deliver(v);
         hvm->vcpu_run(v, &x);
         v->nr_exits++;
         handle_exit(v, &x);
     }
+    xen_vcpu_sched_out(v);
     fpu_save(v);
+    xen_vcpu_leave(v);
 }

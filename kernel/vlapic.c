@@ -140,6 +140,9 @@ void vlapic_raise(struct vcpu *v, uint8_t vector)
     set_bit(l->irr, vector);
     l->pending = true;
     spin_unlock_irqrestore(&l->lock, f);
+    /* The store above must be visible before we read the state: the HLT path stores the
+     * state, then reads `pending` (a store-load pair needs a full fence on x86). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (v->state == VCPU_BLOCKED && !v->wait_sipi)
         sched_wake(v);
     else
@@ -169,6 +172,10 @@ void vlapic_deliver(struct vcpu *v)
     int vec = deliverable_locked(l);
     if (vec >= 0) {
         if (hvm->intr_ready(v)) {
+            if (v->after_window) {
+                v->after_window = false;
+                vcpu_complete_hlt(v);
+            }
             clear_bit(l->irr, (uint8_t)vec);
             set_bit(l->isr, (uint8_t)vec);
             l->pending = highest(l->irr) >= 0;

@@ -64,7 +64,8 @@ while read -r status name log secs; do
     fi
     scen=${name%@*}
     suffix=""
-    [ "${ntargets[$scen]}" -gt 1 ] && suffix="@${name##*@}"
+    # Several targets, or native UEFI boot (whose boot figures differ from multiboot2's).
+    [ "${ntargets[$scen]}" -gt 1 ] || [[ ${name##*@} == efi-* ]] && suffix="@${name##*@}"
     # Guests' lines come through the hypervisor's console as "[name] BENCH ...".
     lines=$(grep -E '^(\[[^]]+\] )?BENCH [^ ]+ [^ ]+( .*)?$' "$log" |
             sed -E 's/^\[[^]]+\] //' |

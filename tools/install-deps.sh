@@ -4,8 +4,8 @@
 #   tools/install-deps.sh [--for build|test|run]
 #
 #   build: compiler toolchain, make, GRUB (BIOS + UEFI), xorriso, mtools
-#   run:   build + QEMU + OVMF
-#   test:  everything (run + Bochs + gnu-efi + cmocka)   [default]
+#   run:   build + QEMU + OVMF + gnu-efi (keel.efi, for `make run UEFI=native`, `make bench`)
+#   test:  everything (run + Bochs + cmocka)   [default]
 #
 # Silent when everything is present. As root, missing Debian packages are
 # installed (apt-get update once, then a non-interactive install without
@@ -45,6 +45,7 @@ reqs_build=(
 reqs_run=(
     "qemu-system-x86     qemu-system-x86_64"
     "ovmf                /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd"
+    "gnu-efi             /usr/include/efi/efi.h /usr/lib/crt0-efi-x86_64.o /usr/lib/elf_x86_64_efi.lds /usr/lib/libgnuefi.a"
 )
 reqs_test=(
     # bochs depends on "bochs-wx | bochs-gui": name bochs-term (a bochs-gui)
@@ -54,7 +55,6 @@ reqs_test=(
     "bochs-term          /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so|/usr/lib/bochs/plugins/libbx_term_gui.so"
     "bochsbios           /usr/share/bochs/BIOS-bochs-latest"
     "vgabios             /usr/share/vgabios/vgabios.bin"
-    "gnu-efi             /usr/share/gnu-efi|/usr/include/efi/efi.h"
     "libcmocka-dev       /usr/include/cmocka.h"
 )
 

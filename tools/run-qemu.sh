@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Boot a Keel ISO under QEMU TCG (the AMD-V/SVM path).
+# Boot Keel under QEMU TCG (the AMD-V/SVM path): from a GRUB ISO, or natively from an ESP.
 #
 #   tools/run-qemu.sh --iso F [options] [-- extra QEMU arguments...]
+#   tools/run-qemu.sh --esp F [options] [-- extra QEMU arguments...]
 #
 #   --iso F          ISO to boot (default: build/keel.iso)
+#   --esp F          instead: an ESP image (tools/mkesp.sh) as the only disk (virtio-blk:
+#                    OVMF reads it ~20x faster than over IDE), booted by OVMF with
+#                    keel.efi, no GRUB (implies --uefi; the image is not written)
 #   --log F          serial console to file F (default: on this terminal)
 #   --smp N          CPUs (default 1)
 #   --mem M          memory in MiB (default 512)
@@ -24,13 +28,14 @@ die() { echo "run-qemu: $*" >&2; exit 2; }
 ovmf_code=/usr/share/OVMF/OVMF_CODE_4M.fd
 ovmf_vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 
-iso=build/keel.iso log="" smp=1 mem=512 uefi=0 machine=pc cpu=EPYC
+iso=build/keel.iso esp="" log="" smp=1 mem=512 uefi=0 machine=pc cpu=EPYC
 timeout_s="" icount=0 gdb=0
 extra=()
 need() { [ $# -ge 2 ] || die "option $1 needs a value"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --iso)     need "$@"; iso=$2; shift 2 ;;
+        --esp)     need "$@"; esp=$2; uefi=1; shift 2 ;;
         --log)     need "$@"; log=$2; shift 2 ;;
         --smp)     need "$@"; smp=$2; shift 2 ;;
         --mem)     need "$@"; mem=$2; shift 2 ;;
@@ -46,8 +51,13 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-[ -f "$iso" ] || die "no such ISO: $iso"
-case $iso in *,*) die "ISO path must not contain a comma: $iso" ;; esac
+if [ -n "$esp" ]; then
+    [ -f "$esp" ] || die "no such ESP image: $esp"
+    case $esp in *,*) die "ESP image path must not contain a comma: $esp" ;; esac
+else
+    [ -f "$iso" ] || die "no such ISO: $iso"
+    case $iso in *,*) die "ISO path must not contain a comma: $iso" ;; esac
+fi
 case $machine in pc|q35) ;; *) die "--machine must be pc or q35" ;; esac
 [[ $smp =~ ^[0-9]+$ ]] || die "--smp: not a number: $smp"
 [[ $mem =~ ^[0-9]+$ ]] || die "--mem: not a number: $mem"
@@ -74,7 +84,11 @@ if [ $uefi = 1 ]; then
 fi
 [ $icount = 1 ] && args+=(-icount shift=0,sleep=off)
 [ $gdb = 1 ] && args+=(-s -S)
-args+=(-boot d -cdrom "$iso" "${extra[@]}")
+if [ -n "$esp" ]; then
+    args+=(-drive "file=$esp,format=raw,if=virtio,snapshot=on" "${extra[@]}")
+else
+    args+=(-boot d -cdrom "$iso" "${extra[@]}")
+fi
 
 
 # QEMU warns once per CPUID feature of the model that TCG lacks: drop that noise.

@@ -52,6 +52,7 @@ enum vmcs_field {
 
     /* 32-bit */
     VMCS_PIN_CONTROLS           = 0x4000,
+    VMCS_PREEMPT_TIMER          = 0x482e,   /* guest VMX-preemption timer value */
     VMCS_PROC_CONTROLS          = 0x4002,
     VMCS_EXCEPTION_BITMAP       = 0x4004,
     VMCS_PF_ERROR_MASK          = 0x4006,
@@ -143,6 +144,7 @@ enum vmcs_field {
 #define PIN_EXTINT_EXITING      (1u << 0)
 #define PIN_NMI_EXITING         (1u << 3)
 #define PIN_VIRTUAL_NMIS        (1u << 5)
+#define PIN_PREEMPT_TIMER       (1u << 6)
 
 /* ---- Primary processor-based VM-execution controls */
 #define PROC_INTR_WINDOW        (1u << 2)

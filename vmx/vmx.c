@@ -16,6 +16,7 @@
 #include <keel/printk.h>
 #include <arch/cpu.h>
 #include <arch/paging.h>
+#include <arch/time.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
 
@@ -263,14 +264,20 @@ static void entry_failed(struct vm_exit *x, uint64_t code, const char *name)
     x->code64 = false;
 }
 
+/* The longest a guest runs before the VMX-preemption timer forces an exit, should the
+ * host timer's interrupt exit not come (see the comment in vmx_vcpu_run). */
+#define PREEMPT_BACKSTOP_US 10000
+
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 {
     struct vmx_vcpu *s = v->hw;
 
     for (;;) {
-        /* Interrupts stay off from here to the exit handling in kernel/ (VM exit clears
-         * IF anyway): an interrupt that arrives meanwhile waits in the LAPIC. */
-        irq_disable();
+        /* Let host interrupts that are already pending in, before the VMCS is touched:
+         * an interrupt pending at VM entry should cause an exit at once, but Bochs does
+         * not take it while the guest has IF clear. Interrupts then stay off to the exit
+         * handling in kernel/ (VM exit clears IF anyway). */
+        __asm__ volatile("sti; nop; cli" ::: "memory");
         unsigned cpu = smp_processor_id();
         vmx_vmcs_load(v);
         v->last_cpu = (int)cpu;
@@ -279,6 +286,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
         if (read_cr2() != s->cr2)             /* CR2 is not in the VMCS */
             write_cr2(s->cr2);
         vmx_msr_load_guest(s, cpu);
+        if (vmx_caps.pin & PIN_PREEMPT_TIMER)     /* a backstop on the run's length */
+            vmcs_write(VMCS_PREEMPT_TIMER, (uint32_t)((PREEMPT_BACKSTOP_US * tsc_khz / 1000) >>
+                                                      vmx_caps.preempt_shift));
 
         int st = vmx_enter(&v->regs, s->launched, &s->host_rsp);
 

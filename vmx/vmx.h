@@ -23,6 +23,7 @@ struct vmx_caps {
     /* CR0/CR4 bits the guest cannot choose: forced to 1 / forced to 0 in the real
      * register, shown to the guest through the read shadows. */
     uint64_t cr0_must1, cr0_must0, cr4_must1, cr4_must0;
+    unsigned preempt_shift;        /* the preemption timer ticks every 2^shift TSC ticks */
 };
 extern struct vmx_caps vmx_caps;
 

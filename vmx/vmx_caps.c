@@ -141,6 +141,15 @@ bool vmx_caps_read(void)
 
     /* NMI exiting: a host NMI (another CPU's panic) must reach the host, not the guest. */
     uint32_t pin = PIN_EXTINT_EXITING | PIN_NMI_EXITING;
+    /* The VMX-preemption timer, when offered, bounds every guest run by a slice even if
+     * the exit for a host interrupt never comes (measured: Bochs does not exit for an
+     * interrupt already pending at VM entry while the guest has IF clear). */
+    uint32_t pin_may1 = (uint32_t)(rdmsr(tru ? MSR_VMX_TRUE_PINBASED_CTLS
+                                             : MSR_VMX_PINBASED_CTLS) >> 32);
+    if (pin_may1 & PIN_PREEMPT_TIMER) {
+        pin |= PIN_PREEMPT_TIMER;
+        c->preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
+    }
     if (!adjust("pin-based", tru ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS, pin,
                 pin, 0, &c->pin))
         return false;

@@ -187,6 +187,7 @@ bool vmx_exit_translate(struct vcpu *v, uint32_t reason, struct vm_exit *x)
         return true;
     }
     case VMX_EXIT_EXTINT:
+    case VMX_EXIT_PREEMPTION_TIMER:      /* a slice ran out without its interrupt exit */
         x->reason = EXIT_INTR;
         return true;
     case VMX_EXIT_INTR_WINDOW:

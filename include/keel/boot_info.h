@@ -39,6 +39,7 @@ enum boot_source {
     BOOT_SRC_UNKNOWN = 0,
     BOOT_SRC_MULTIBOOT2_BIOS,
     BOOT_SRC_MULTIBOOT2_EFI,   /* GRUB under UEFI: boot services already exited */
+    BOOT_SRC_UEFI,             /* keel.efi, Keel's own UEFI loader (boot/efi/) */
 };
 
 struct boot_framebuffer {
@@ -71,6 +72,13 @@ struct boot_info {
 
     /* Problems found while parsing (already printed); a count helps tests and diagnostics. */
     uint32_t nr_warnings;
+
+    /* Boot benchmark: the TSC at the boot loader's own entry when it measures one
+     * (keel.efi), else 0 (multiboot2); and the TSC ticks since then that the loader spent
+     * in the firmware's file reads, which the figure leaves out (disk I/O is not
+     * repeatable under QEMU -icount). */
+    uint64_t loader_tsc_start;
+    uint64_t loader_tsc_io;
 };
 
 const char *mem_type_name(uint32_t type);

@@ -5,6 +5,7 @@
 #include <keel/types.h>
 #include <keel/p2m.h>
 #include <keel/vlapic.h>
+#include <keel/xen_state.h>
 
 #define MAX_VCPUS_PER_DOMAIN 8
 #define DOMAIN_NAME_MAX 32
@@ -43,11 +44,14 @@ struct vcpu {
     bool fpu_valid;
     struct vlapic vlapic;
     bool halted;                       /* in HLT, waiting for an interrupt */
+    bool after_window;                 /* last exit: interrupt window or host interrupt */
     /* INIT/SIPI (kernel/vcpu_run.c): set by other vCPUs, acted on by this vCPU's CPU. */
+    spinlock_t sig_lock;
     volatile bool wait_sipi;           /* after INIT: only a start-up IPI wakes it */
     volatile bool init_pending;
     volatile bool start_pending;
     uint8_t sipi_vector;
+    struct xen_vcpu xen;               /* the Xen ABI's per-vCPU state (xen_state.h) */
 };
 
 enum domain_state {
@@ -70,6 +74,9 @@ struct domain {
     /* The console line being assembled from console_io writes. */
     char con_buf[160];
     size_t con_len;
+    spinlock_t con_lock;
+    struct xen_domain xen;             /* the Xen ABI's per-domain state (xen_state.h) */
+    struct domain *next_listed;        /* the list domain_find searches */
 };
 
 struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_vcpus);
@@ -78,6 +85,10 @@ void domain_shutdown(struct domain *d, int reason, const char *why);
 /* Frees everything: vCPUs, p2m, memory. The domain pointer is invalid afterwards. */
 void domain_destroy(struct domain *d);
 const char *shutdown_reason_name(int reason);
+/* The live domain with this id, or NULL. The pointer stays valid only while something
+ * keeps the domain from being destroyed: callers that use it hold evtchn_pair_lock
+ * (kernel/evtchn.c), which domain_destroy takes after unlisting the domain. */
+struct domain *domain_find(unsigned id);
 
 /* INIT and start-up IPIs from another vCPU of the same domain (kernel/vcpu_run.c). */
 void vcpu_init_signal(struct vcpu *v);

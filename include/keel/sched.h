@@ -16,8 +16,11 @@ void sched_cpu_init(void);
 void sched_add(struct vcpu *v, unsigned cpu);
 /* A blocked vCPU becomes runnable (from any CPU; kicks its CPU). */
 void sched_wake(struct vcpu *v);
-/* Makes the CPU running v look at its queue again soon (an IPI if it is another CPU). */
+/* Makes the CPU v belongs to leave the guest and look at v again (an IPI if it is another
+ * CPU), without preempting it. */
 void sched_kick_vcpu(struct vcpu *v);
+/* The current vCPU gives up the rest of its slice (SCHEDOP_yield). */
+void sched_yield(void);
 /* Moves v to another CPU. The CPU it leaves does the move (after VMCLEAR, on VT-x), the
  * next time v is off the CPU: it never has to be pulled remotely. */
 void sched_migrate(struct vcpu *v, unsigned cpu);

@@ -13,6 +13,9 @@ void vcpu_run(struct vcpu *v);
  * how long it was). False if it cannot be done; the domain has then been stopped. */
 bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *x);
 
+/* Before injecting at a HLT after a window exit: skip the HLT (kernel/vcpu_run.c). */
+void vcpu_complete_hlt(struct vcpu *v);
+
 /* Emulation of what guests may not do directly. */
 void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);    /* false: #GP */

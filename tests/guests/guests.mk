@@ -57,6 +57,19 @@ $(eval $(call guest_rules,$(BUILD)/guests-bare,-DGUEST_BARE))
 
 GUEST_ELF := $($(GUEST_BUILD)_ELF)
 
+# Copies under other names, for scenarios that boot one guest several times at once: GRUB
+# modules (and so domains) are named after the file, and the names must differ.
+#   guest-smp-1..8 (smp-8x2), guest-spin-a/b (sched-fair), guest-yield-a/b (sched-yield)
+GUEST_COPIES :=
+define guest_copy
+GUEST_COPIES += $(GUEST_BUILD)/$(1)-$(2).elf
+$(GUEST_BUILD)/$(1)-$(2).elf: $(GUEST_BUILD)/$(1).elf
+	$$(Q)cp $$< $$@
+endef
+$(foreach i,1 2 3 4 5 6 7 8,$(eval $(call guest_copy,guest-smp,$(i))))
+$(foreach i,a b,$(eval $(call guest_copy,guest-spin,$(i))))
+$(foreach i,a b,$(eval $(call guest_copy,guest-yield,$(i))))
+
 .PHONY: guests guests-bare
-guests: $(GUEST_ELF)
+guests: $(GUEST_ELF) $(GUEST_COPIES)
 guests-bare: $($(BUILD)/guests-bare_ELF)

@@ -16,7 +16,9 @@
 #                          firmware is not installed
 #   KEEL_SCENARIO_DIR=D    scenarios (default tests/integration/scenarios)
 #   KEEL_LOG_DIR=D         logs (default build/test-logs)
-#   KEEL_ISO_DIR=D         ISOs, one per scenario (default build/test-iso)
+#   KEEL_ISO_DIR=D         ISOs and ESP images, one per scenario (default build/test-iso)
+#   KEEL_EFI=F             keel.efi for the qemu-efi-* targets (default: keel.efi next to
+#                          KEEL_ELF)
 #   KEEL_QEMU_ICOUNT=1     run QEMU with -icount shift=0 (used by tools/bench.sh)
 #
 # Logs: <log dir>/<name with / as _>.log is the serial console (GRUB's escape
@@ -32,6 +34,8 @@ cd "$root" || exit 2
 scen_dir=${KEEL_SCENARIO_DIR:-tests/integration/scenarios}
 log_dir=${KEEL_LOG_DIR:-build/test-logs}
 iso_dir=${KEEL_ISO_DIR:-build/test-iso}
+efi_loader=${KEEL_EFI:-$(dirname -- "$image")/keel.efi}
+case $efi_loader in /*) ;; *) efi_loader=$PWD/$efi_loader ;; esac
 jobs=${JOBS:-2}
 filter=${KEEL_TEST_FILTER:-}
 allow_skip=${KEEL_ALLOW_SKIP:-0}
@@ -61,11 +65,20 @@ load_scenario() {
     QEMU_MEM=512
     BOCHS_MODEL=corei7_skylake_x
     BOCHS_MEM=512
+    ESP_CONFIG=""
+    STOP_AT=""
+    unset -f check_log      # a scenario's own check must not leak into the next one
     # shellcheck disable=SC1090
     source "$1" || { scen_err="sourcing failed"; return 1; }
     scen_err=""
     [[ $NAME =~ ^[A-Za-z0-9._+-]+$ ]] || scen_err="NAME must be [A-Za-z0-9._+-]+: '$NAME'"
-    case $EXPECT_EXIT in success|failure) ;; *) scen_err="EXPECT_EXIT must be success or failure" ;; esac
+    case $EXPECT_EXIT in
+        success|failure) ;;
+        loader-error)
+            # keel.efi refuses and returns to the firmware; OVMF then says so.
+            [ -n "$STOP_AT" ] || STOP_AT='^BdsDxe: failed to start ' ;;
+        *) scen_err="EXPECT_EXIT must be success, failure or loader-error" ;;
+    esac
     [[ $TIMEOUT_QEMU =~ ^[0-9]+$ && $TIMEOUT_BOCHS =~ ^[0-9]+$ ]] || scen_err="TIMEOUT_QEMU/TIMEOUT_BOCHS must be numbers"
     [ ${#TARGETS[@]} -gt 0 ] || scen_err="no TARGETS"
     local m
@@ -76,9 +89,10 @@ load_scenario() {
     [ -z "$scen_err" ]
 }
 
-# parse_target TARGET: sets t_emu (qemu|bochs), t_fw, t_smp, t_machine, t_variant
+# parse_target TARGET: sets t_emu (qemu|bochs), t_fw (bios|uefi|efi), t_smp, t_machine,
+# t_variant. efi: OVMF boots keel.efi from an ESP image, no GRUB (native UEFI boot).
 parse_target() {
-    if [[ $1 =~ ^qemu-(bios|uefi)-smp([0-9]+)(-q35)?$ ]]; then
+    if [[ $1 =~ ^qemu-(bios|uefi|efi)-smp([0-9]+)(-q35)?$ ]]; then
         t_emu=qemu t_fw=${BASH_REMATCH[1]} t_smp=${BASH_REMATCH[2]}
         t_machine=pc
         [ -n "${BASH_REMATCH[3]}" ] && t_machine=q35
@@ -139,34 +153,60 @@ mkdir -p "$log_dir" "$iso_dir" || exit 2
 results=$(mktemp -d "${TMPDIR:-/tmp}/keel-test.XXXXXX") || exit 2
 trap 'rm -rf "$results"' EXIT
 
-# ------------------------------------------------------------ one ISO each
+# ------------------------------------------------------------ one ISO (or ESP) each
 
+# Keyed by scenario file, then "|esp" for the ESP image of the qemu-efi-* targets.
 declare -A iso_of=() iso_err=()
 for ((i = 0; i < ntests; i++)); do
     f=${t_scen[i]}
     [ -n "${t_pre[i]}" ] && continue
-    [ -n "${iso_of[$f]:-}${iso_err[$f]:-}" ] && continue
+    parse_target "${t_target[i]}"
+    key=$f
+    [ "$t_fw" = efi ] && key="$f|esp"
+    [ -n "${iso_of[$key]:-}${iso_err[$key]:-}" ] && continue
     load_scenario "$f"
-    iso=$iso_dir/$NAME.iso
-    args=("$iso" "$image" "$CMDLINE test_exit=1")
+    args=()
     for m in "${MODULES[@]}"; do
         read -r mf mc <<<"$m"
         args+=("$mf" "$mc")
     done
-    if out=$(tools/mkiso.sh "${args[@]}" 2>&1); then
-        iso_of[$f]=$iso
+    if [ "$t_fw" = efi ]; then
+        iso=$iso_dir/$NAME.esp.img
+        if [ ! -f "$efi_loader" ]; then
+            iso_err[$key]="no UEFI loader at $efi_loader (make build/keel.efi, or set KEEL_EFI)"
+            continue
+        fi
+        cfgopt=()
+        if [ -n "$ESP_CONFIG" ]; then
+            printf '%s\n' "$ESP_CONFIG" >"$iso_dir/$NAME.keel.cfg"
+            cfgopt=(--config "$iso_dir/$NAME.keel.cfg")
+        fi
+        if out=$(tools/mkesp.sh "${cfgopt[@]}" "$iso" "$efi_loader" "$image" \
+                 "$CMDLINE test_exit=1" "${args[@]}" 2>&1); then
+            iso_of[$key]=$iso
+        else
+            iso_err[$key]="mkesp failed: $(printf '%s' "$out" | tail -n 1)"
+        fi
+        continue
+    fi
+    iso=$iso_dir/$NAME.iso
+    if out=$(tools/mkiso.sh "$iso" "$image" "$CMDLINE test_exit=1" "${args[@]}" 2>&1); then
+        iso_of[$key]=$iso
     else
-        iso_err[$f]="mkiso failed: $(printf '%s' "$out" | tail -n 1)"
+        iso_err[$key]="mkiso failed: $(printf '%s' "$out" | tail -n 1)"
     fi
 done
 
 # ------------------------------------------------------------ one test
 
-clean_log() {   # strip CRs, terminal escape sequences and other control chars
-    [ -f "$1" ] || { : >"$1"; return; }
+clean_text() {  # stdin → stdout without CRs, terminal escape sequences, control chars
     sed -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' \
-        -e 's/\x1b[A-Za-z=>]//g' "$1" | tr -d '\000-\010\013-\037\177' >"$1.tmp" &&
-        mv -f "$1.tmp" "$1"
+        -e 's/\x1b[A-Za-z=>]//g' | tr -d '\000-\010\013-\037\177'
+}
+
+clean_log() {   # the same, in place
+    [ -f "$1" ] || { : >"$1"; return; }
+    clean_text <"$1" >"$1.tmp" && mv -f "$1.tmp" "$1"
 }
 
 last_line() {   # last non-empty line of a log, shortened
@@ -181,16 +221,17 @@ one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-200; }
 # run_test INDEX: prints the result line
 run_test() {
     local i=$1 f=${t_scen[$1]} tg=${t_target[$1]} name=${t_names[$1]}
-    local log=$log_dir/${t_base[$1]}.log
+    local log=$log_dir/${t_base[$1]}.log key=${t_scen[$1]}
     [ -n "${t_pre[i]}" ] && { echo "${t_pre[i]}"; return; }
-    [ -n "${iso_err[$f]:-}" ] && { echo "FAIL $name: ${iso_err[$f]}"; return; }
-    load_scenario "$f"
     parse_target "$tg"
+    [ "$t_fw" = efi ] && key="$f|esp"
+    [ -n "${iso_err[$key]:-}" ] && { echo "FAIL $name: ${iso_err[$key]}"; return; }
+    load_scenario "$f"
 
     local missing=""
     if [ $t_emu = qemu ]; then
         command -v qemu-system-x86_64 >/dev/null || missing="qemu-system-x86_64 is not installed"
-        if [ $t_fw = uefi ] && [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+        if [ $t_fw != bios ] && [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
             missing="OVMF is not installed"
         fi
     else
@@ -210,9 +251,13 @@ run_test() {
     local tmo cmd
     if [ $t_emu = qemu ]; then
         tmo=$TIMEOUT_QEMU
-        cmd=(tools/run-qemu.sh --iso "${iso_of[$f]}" --log "$log" --smp "$t_smp"
+        cmd=(tools/run-qemu.sh --log "$log" --smp "$t_smp"
              --mem "$QEMU_MEM" --machine "$t_machine" --cpu "$QEMU_CPU" --timeout "$tmo")
-        [ $t_fw = uefi ] && cmd+=(--uefi)
+        case $t_fw in
+            efi)  cmd+=(--esp "${iso_of[$key]}") ;;
+            uefi) cmd+=(--iso "${iso_of[$key]}" --uefi) ;;
+            *)    cmd+=(--iso "${iso_of[$key]}") ;;
+        esac
         [ "$icount" = 1 ] && cmd+=(--icount)
         cmd+=(-- "${QEMU_ARGS[@]}")
     else
@@ -222,11 +267,22 @@ run_test() {
     fi
     # Run in the background so that a TERM from the scheduler reaches the
     # emulator script (which then stops the emulator).
-    local emu="" st stopped=0
+    local emu="" st stopped=0 reached=0
     trap 'stopped=1; [ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null' TERM
     "${cmd[@]}" </dev/null >/dev/null 2>"$log_dir/${t_base[$1]}.stderr" &
     emu=$!
     [ $stopped = 1 ] && kill -TERM "$emu" 2>/dev/null
+    if [ -n "$STOP_AT" ]; then
+        # Stop the emulator as soon as a (cleaned) serial line matches STOP_AT.
+        while [ $stopped = 0 ] && kill -0 "$emu" 2>/dev/null; do
+            if [ -f "$log" ] && clean_text <"$log" | grep -qE -- "$STOP_AT"; then
+                reached=1
+                kill -TERM "$emu" 2>/dev/null
+                break
+            fi
+            sleep 0.2
+        done
+    fi
     while :; do
         wait "$emu"
         st=$?
@@ -235,6 +291,7 @@ run_test() {
     trap - TERM
     clean_log "$log"
     [ $stopped = 1 ] && { echo "FAIL $name: interrupted"; return; }
+    [ $reached = 1 ] && st=stop
 
     local why
     why=$(judge "$st" "$log" "$tmo")
@@ -245,11 +302,50 @@ run_test() {
     fi
 }
 
+# check_patterns LOG: prints the first EXPECT that matches nothing or REJECT that matches.
+check_patterns() {
+    local re line log=$1
+    for re in "${EXPECT[@]}"; do
+        grep -qE -- "$re" "$log" 2>/dev/null
+        case $? in
+            0) ;;
+            1) echo "missing /$re/, last line: $(last_line "$log")"; return ;;
+            *) echo "bad EXPECT regex /$re/"; return ;;
+        esac
+    done
+    for re in "${REJECT[@]}"; do
+        line=$(grep -m1 -E -- "$re" "$log" 2>/dev/null)
+        case $? in
+            0) echo "rejected /$re/ matched: $line"; return ;;
+            1) ;;
+            *) echo "bad REJECT regex /$re/"; return ;;
+        esac
+    done
+}
+
 # judge STATUS LOG TIMEOUT: prints why the test failed, nothing if it passed.
+# STATUS is the emulator's exit status, or "stop" when the runner stopped it at STOP_AT.
 # Uses the scenario variables and t_emu.
 judge() {
     local st=$1 log=$2 tmo=$3 code="" re line stderr=${2%.log}.stderr
 
+    if [ "$st" = stop ]; then
+        # STOP_AT matched and the emulator was stopped: Keel did not get to end the run.
+        if [ "$EXPECT_EXIT" = loader-error ] && grep -q 'KEEL-EXIT' "$log"; then
+            echo "Keel ran (KEEL-EXIT line) though the loader should have refused to start it"
+            return
+        fi
+        check_patterns "$log"
+        return
+    fi
+    if [ "$EXPECT_EXIT" = loader-error ]; then
+        if [ "$st" = 124 ]; then
+            echo "timeout after ${tmo}s before a line matched /$STOP_AT/, last line: $(last_line "$log")"
+        else
+            echo "the emulator ended (status $st) before a line matched /$STOP_AT/, last line: $(last_line "$log")"
+        fi
+        return
+    fi
     if [ "$st" = 124 ]; then
         echo "timeout after ${tmo}s, last line: $(last_line "$log")"
         return
@@ -308,22 +404,15 @@ judge() {
         fi
     fi
 
-    for re in "${EXPECT[@]}"; do
-        grep -qE -- "$re" "$log" 2>/dev/null
-        case $? in
-            0) ;;
-            1) echo "missing /$re/, last line: $(last_line "$log")"; return ;;
-            *) echo "bad EXPECT regex /$re/"; return ;;
-        esac
-    done
-    for re in "${REJECT[@]}"; do
-        line=$(grep -m1 -E -- "$re" "$log" 2>/dev/null)
-        case $? in
-            0) echo "rejected /$re/ matched: $line"; return ;;
-            1) ;;
-            *) echo "bad REJECT regex /$re/"; return ;;
-        esac
-    done
+    local why
+    why=$(check_patterns "$log")
+    [ -n "$why" ] && { echo "$why"; return; }
+
+    # A scenario may define check_log LOG for what regexes cannot say (e.g. comparing two
+    # numbers): it prints the reason and returns nonzero when the test fails.
+    if declare -F check_log >/dev/null; then
+        why=$(check_log "$log") || { echo "${why:-check_log failed}"; return; }
+    fi
 
     if [ "$EXPECT_EXIT" = success ] && [ "$code" != 0 ]; then
         echo "KEEL-EXIT $code (expected success, 0)"

@@ -20,7 +20,8 @@ UNIT_CFLAGS   := -DKEEL_HOST_TEST -Iinclude -Iarch/x86/include -std=gnu11 -Wall 
                  -g -O1 -fno-omit-frame-pointer $(UNIT_SAN) -MMD -MP $(if $(KNOWN_BUG),-DKNOWN_BUG)
 UNIT_LDLIBS   := -lcmocka
 
-UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m
+UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
+                 test_evtchn test_pvclock test_xencons test_hypercall_page
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -33,6 +34,11 @@ UNIT_SRC_test_insn      := kernel/insn.c
 # mm/p2m.c with the real NPT entry format; tests/unit/fake_frames.c is the frame allocator
 # (host allocations, physical address = host pointer) and phys_to_virt/virt_to_phys.
 UNIT_SRC_test_p2m       := mm/p2m.c svm/npt.c tests/unit/fake_frames.c
+# The Xen ABI's pure parts; each test fakes what the file calls outside itself.
+UNIT_SRC_test_evtchn    := kernel/evtchn.c kernel/evtchn_2l.c
+UNIT_SRC_test_pvclock   := kernel/pvclock_scale.c
+UNIT_SRC_test_xencons   := kernel/xencons_ring.c
+UNIT_SRC_test_hypercall_page := kernel/hypercall_page.c
 
 UNIT_COMMON   := tests/unit/fake_kernel.c
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))

@@ -143,14 +143,18 @@ _start:
 guest_start_info_pa:
     .quad 0
 
-    /* Accessed bits preset, so loading a selector never writes the GDT. */
+    /* Accessed bits preset, so loading a selector never writes the GDT. Global: the APs'
+     * start-up code (smp.S) loads the same GDT. */
     .balign 16
+    .globl guest_gdt, guest_gdt_limit
+guest_gdt:
 gdt:
     .quad 0
     .quad 0x00cf9b000000ffff         /* 0x08: 32-bit code, flat */
     .quad 0x00cf93000000ffff         /* 0x10: data, flat */
     .quad 0x00af9b000000ffff         /* 0x18: 64-bit code */
 gdt_end:
+    .set guest_gdt_limit, gdt_end - gdt - 1
     .balign 8
     .short 0, 0, 0                   /* so that the base below is 8-byte aligned */
 gdt_ptr:

@@ -189,30 +189,50 @@ int gsnprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
-/* ---- to the console, a line at a time */
+/* ---- to the console, a line at a time
+ *
+ * One line buffer per CPU, so that CPUs printing at once do not mix their lines; the
+ * hypercall itself is made under a lock (interrupts off), so that only one vCPU of the
+ * domain is ever inside console_io at a time. */
 
-static char line[256];
-static size_t line_len;
+static struct {
+    char buf[256];
+    size_t len;
+} lines[GUEST_MAX_CPUS];
+static spinlock_t console_lock = SPINLOCK_INIT;
 
 void guest_flush(void)
 {
-    if (line_len)
-        hyp_console_write(line, line_len);
-    line_len = 0;
+    unsigned cpu = smp_cpu_id();
+    uint64_t f;
+
+    if (!lines[cpu].len)
+        return;
+    f = spin_lock_irqsave(&console_lock);
+    hyp_console_write(lines[cpu].buf, lines[cpu].len);
+    spin_unlock_irqrestore(&console_lock, f);
+    lines[cpu].len = 0;
 }
 
 static void put_console(struct sink *s, char c)
 {
+    unsigned cpu = smp_cpu_id();
+
     (void)s;
-    line[line_len++] = c;
-    if (c == '\n' || line_len == sizeof(line))
+    lines[cpu].buf[lines[cpu].len++] = c;
+    if (c == '\n' || lines[cpu].len == sizeof(lines[cpu].buf))
         guest_flush();
 }
 
 int gvprintf(const char *fmt, va_list ap)
 {
     struct sink s = { .put = put_console };
-    return format(&s, fmt, ap);
+    /* Interrupts off while formatting: a handler printing on this CPU cannot land in the
+     * middle of this call's output. */
+    uint64_t f = irq_save();
+    int n = format(&s, fmt, ap);
+    irq_restore(f);
+    return n;
 }
 
 int gprintf(const char *fmt, ...)

@@ -13,6 +13,8 @@ struct guest_frame_regs {
 
 void guest_start64(void);
 void guest_exception(struct guest_frame_regs *f);
+void guest_idt_set_gate(unsigned v, uint64_t addr);
+void guest_idt_load(unsigned nr_vectors);
 
 /* A guest_try context (exc.S): its address is also the stack pointer to return to. */
 struct guest_try_ctx {
@@ -51,7 +53,8 @@ static void detect_vendor(void)
         guest_vendor = GUEST_VENDOR_UNKNOWN;     /* hypercalls use VMMCALL */
 }
 
-/* ---- IDT: vectors 0-31, interrupt gates to the stubs in exc.S */
+/* ---- IDT: vectors 0-31, interrupt gates to the stubs in exc.S. 256 gates are reserved,
+ * but the limit covers 0-31 until irq_init() (irq.c) fills in 32-255 and raises it. */
 
 struct idt_gate {
     uint16_t off0;
@@ -63,23 +66,35 @@ struct idt_gate {
     uint32_t zero;
 } __attribute__((packed));
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static uint16_t idt_limit;
 
-static void idt_init(void)
+void guest_idt_set_gate(unsigned v, uint64_t a)
 {
+    idt[v] = (struct idt_gate){
+        .off0 = (uint16_t)a, .sel = 0x18, .ist = 0, .type = 0x8e,   /* P, DPL0, int gate */
+        .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
+    };
+}
+
+/* Loads the IDT on this CPU with gates [0, nr_vectors); 0 keeps the current limit
+ * (APs load what the BSP has). */
+void guest_idt_load(unsigned nr_vectors)
+{
+    if (nr_vectors)
+        idt_limit = (uint16_t)(nr_vectors * sizeof(struct idt_gate) - 1);
     struct {
         uint16_t limit;
         uint64_t base;
-    } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t a = (uint64_t)(uintptr_t)guest_exc_stubs + 16 * v;
-        idt[v] = (struct idt_gate){
-            .off0 = (uint16_t)a, .sel = 0x18, .ist = 0, .type = 0x8e,   /* P, DPL0, int gate */
-            .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
-        };
-    }
+    } __attribute__((packed)) idtr = { idt_limit, (uint64_t)(uintptr_t)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+
+static void idt_init(void)
+{
+    for (unsigned v = 0; v < 32; v++)
+        guest_idt_set_gate(v, (uint64_t)(uintptr_t)guest_exc_stubs + 16 * v);
+    guest_idt_load(32);
 }
 
 const char *guest_exc_name(unsigned v)
@@ -96,7 +111,8 @@ void guest_exception(struct guest_frame_regs *f)
 {
     static int in_handler;
     uint64_t cr2 = read_cr2();
-    struct guest_try_ctx *ctx = guest_try_ctx;
+    /* guest_try contexts belong to the BSP (one global chain). */
+    struct guest_try_ctx *ctx = smp_cpu_id() == 0 ? guest_try_ctx : NULL;
 
     if (ctx) {
         if (ctx->out)
@@ -113,6 +129,8 @@ void guest_exception(struct guest_frame_regs *f)
     guest_flush();
     gprintf("guest exception %lu (%s) at RIP 0x%lx, error code 0x%lx", f->vector,
             guest_exc_name((unsigned)f->vector), f->rip, f->error_code);
+    if (smp_cpu_id())
+        gprintf(" on CPU %u", smp_cpu_id());
     if (f->vector == X86_PF)
         gprintf(", CR2 0x%lx", cr2);
     gprintf("\n");
@@ -217,7 +235,7 @@ uint64_t *guest_pde(uint64_t va)
 
 void test_pass(const char *name)
 {
-    test_passed++;
+    atomic_inc(&test_passed);
     gprintf("PASS %s\n", name);
 }
 
@@ -225,7 +243,7 @@ static void test_vfail(const char *name, const char *fmt, va_list ap)
 {
     char why[192];
 
-    test_failed++;
+    atomic_inc(&test_failed);
     gvsnprintf(why, sizeof(why), fmt, ap);
     gprintf("FAIL %s: %s\n", name, why);
 }
@@ -278,6 +296,15 @@ void guest_start64(void)
 
     detect_vendor();
     idt_init();
+#ifdef GUEST_BARE
+    /* No hypervisor: mask the 8259s (whose IRQ 0 would arrive on vector 8 once a test
+     * enables interrupts) and switch the local APIC to x2APIC mode if the CPU can (Keel's
+     * virtual APIC starts there). */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    if (cpuid(1, 0).ecx & (1u << 21))
+        wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+#endif
 
     if (si && si->magic == HVM_START_MAGIC)
         start_info = si;

@@ -19,6 +19,7 @@ struct trap_frame {
 #define VEC_FIRST_IRQ      32
 #define VEC_IPI_CALL       0xf0   /* run a function on another CPU */
 #define VEC_RESCHED        0xf1   /* look at the run queue again */
+#define VEC_KICK           0xf2   /* leave the guest, look at the vCPU again */
 #define VEC_LAPIC_TIMER    0xf8
 #define VEC_SPURIOUS       0xff
 

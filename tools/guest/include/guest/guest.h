@@ -16,6 +16,8 @@
 
 #include <guest/x86.h>
 #include <guest/xen.h>
+#include <guest/smp.h>
+#include <guest/apic.h>
 
 #define GUEST_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define GUEST_NORETURN __attribute__((noreturn))
@@ -72,7 +74,8 @@ int test_check(int cond, const char *name, const char *fmt, ...) GUEST_PRINTF(3,
 /* "NOTE <name>: <why>": a result that depends on the emulator, neither pass nor fail. */
 void test_note(const char *name, const char *fmt, ...) GUEST_PRINTF(2, 3);
 extern unsigned test_passed, test_failed;
-/* Prints "DONE <passed> passed, <failed> failed", shuts down: poweroff, or crash if any failed. */
+/* Prints "DONE <passed> passed, <failed> failed", shuts down: poweroff, or crash if any
+ * failed. BSP only (it ends the whole domain). test_* may be called on any CPU. */
 GUEST_NORETURN void guest_done(void);
 
 /* ---- exceptions */
@@ -89,6 +92,7 @@ struct guest_exc {
  * Calls fn(arg). Returns -1 if fn returned normally; if an exception (vector 0-31) was
  * raised inside, stops fn there, fills *out (if not NULL) and returns the vector.
  * Callee-saved registers are restored; anything else fn was doing is abandoned. Nests.
+ * BSP only: an exception on an AP is always reported and crashes the domain.
  */
 int guest_try(void (*fn)(void *), void *arg, struct guest_exc *out);
 

@@ -1,0 +1,174 @@
+/*
+ * memory_op: XENMEM_add_to_physmap for the shared_info page, XENMEM_memory_map, and the
+ * reservation queries. Everything else is -ENOSYS for now.
+ *
+ * Mapping shared_info at a GFN replaces what was there: RAM of the domain is freed (the
+ * domain holds one frame less; destroying it later returns the rest, and the
+ * shared_info frame, which Keel owns and frees itself), and a previous mapping of
+ * shared_info elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
+ * (Linux uses a page of its own RAM): that keeps a guest from making Keel build page
+ * tables all over its address space. The other vCPUs are paused around the change
+ * (kernel/domain_pause.c explains why) and every vCPU's TLB is flushed.
+ */
+#include <keel/xen_abi.h>
+#include <keel/string.h>
+#include <public/memory.h>
+
+BUILD_BUG_ON(sizeof(struct xen_add_to_physmap) != 24);
+BUILD_BUG_ON(sizeof(struct compat_add_to_physmap) != 16);
+BUILD_BUG_ON(sizeof(struct xen_e820_entry) != 20);
+
+/* Frames Keel writes through the direct map: replacing them would leave Keel writing a
+ * frame the domain no longer has. */
+static bool frame_in_use_by_keel(struct domain *d, paddr_t frame)
+{
+    if (frame == d->xen.console_ring_pa)
+        return true;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i]->xen.vcpu_info_frame == frame)
+            return true;
+    return false;
+}
+
+long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
+{
+    struct domain *d = v->dom;
+    uint64_t gpa = gfn << PAGE_SHIFT;
+    paddr_t hpa;
+    unsigned perms;
+    long rc = 0;
+
+    if (gfn >= d->mem_bytes >> PAGE_SHIFT)
+        return -XEN_EINVAL;
+    if (!domain_pause_others(v))
+        return HYPERCALL_RETRY;
+    /* Looked at with the other vCPUs stopped: none can register a vcpu_info meanwhile. */
+    bool present = p2m_lookup(&d->p2m, gpa, &hpa, &perms);
+    if (present && (hpa & PAGE_MASK) == d->xen.shared_info_pa)
+        goto out;                              /* there already */
+    if (present && frame_in_use_by_keel(d, hpa & PAGE_MASK)) {
+        rc = -XEN_EBUSY;
+        goto out;
+    }
+    if (present)
+        rc = p2m_unmap(&d->p2m, gpa, PAGE_SIZE);   /* frees the RAM frame */
+    if (!rc && d->xen.shared_info_gfn != SHINFO_GFN_NONE) {
+        p2m_unmap(&d->p2m, d->xen.shared_info_gfn << PAGE_SHIFT, PAGE_SIZE);
+        d->xen.shared_info_gfn = SHINFO_GFN_NONE;
+    }
+    if (!rc)
+        rc = p2m_map(&d->p2m, gpa, d->xen.shared_info_pa, PAGE_SIZE, P2M_R | P2M_W, false);
+    if (!rc)
+        d->xen.shared_info_gfn = gfn;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        hvm->flush_guest_tlb(d->vcpus[i]);
+out:
+    domain_unpause(d);
+    return rc;
+}
+
+static long add_to_physmap(struct vcpu *v, uint64_t cmd, uint64_t arg)
+{
+    uint32_t domid, space;
+    uint64_t idx, gpfn;
+
+    /* Only gmfn_range uses the continuation index; a value that does not fit its
+     * 16-bit size field is refused, as on Xen. */
+    if ((cmd >> MEMOP_EXTENT_SHIFT) > 0xffff)
+        return -XEN_EDOM;
+    if (v->xen.hc_compat) {
+        struct compat_add_to_physmap x;
+        if (copy_from_guest(v, &x, arg, sizeof(x)))
+            return -XEN_EFAULT;
+        domid = x.domid, space = x.space, idx = x.idx, gpfn = x.gpfn;
+    } else {
+        struct xen_add_to_physmap x;
+        if (copy_from_guest(v, &x, arg, sizeof(x)))
+            return -XEN_EFAULT;
+        domid = x.domid, space = x.space, idx = x.idx, gpfn = x.gpfn;
+    }
+    if (space == XENMAPSPACE_gmfn_foreign)
+        return -XEN_ENOSYS;                    /* only through the batch form, on Xen */
+    int rc = xen_self_only(v->dom, domid);
+    if (rc)
+        return rc;
+    switch (space) {
+    case XENMAPSPACE_shared_info:
+        if (idx != 0)
+            return -XEN_EINVAL;                /* one page */
+        return xen_map_shared_info(v, gpfn);
+    case XENMAPSPACE_grant_table:
+    case XENMAPSPACE_gmfn:
+    case XENMAPSPACE_gmfn_range:
+    case XENMAPSPACE_dev_mmio:
+        return -XEN_ENOSYS;                    /* not yet */
+    default:
+        return -XEN_EINVAL;
+    }
+}
+
+static long memory_map(struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->dom;
+    uint32_t nr;
+    uint64_t buf;
+
+    if (v->xen.hc_compat) {
+        struct compat_memory_map m;
+        if (copy_from_guest(v, &m, arg, sizeof(m)))
+            return -XEN_EFAULT;
+        nr = m.nr_entries, buf = m.buffer;
+    } else {
+        struct xen_memory_map m;
+        if (copy_from_guest(v, &m, arg, sizeof(m)))
+            return -XEN_EFAULT;
+        nr = m.nr_entries, buf = m.buffer;
+    }
+    if (!d->xen.nr_e820)
+        return -XEN_ENOSYS;                    /* no map for this domain */
+    nr = MIN(nr, d->xen.nr_e820);              /* a short buffer gets the first entries */
+    if (copy_to_guest(v, buf, d->xen.e820, nr * sizeof(struct xen_e820_entry)) ||
+        copy_to_guest(v, arg, &nr, sizeof(nr)))
+        return -XEN_EFAULT;
+    return 0;
+}
+
+/* XENMEM_{current,maximum}_reservation, XENMEM_maximum_gpfn: arg points to a domid. */
+static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
+{
+    struct domain *d = v->dom;
+    domid_t domid;
+
+    if (copy_from_guest(v, &domid, arg, sizeof(domid)))
+        return -XEN_EFAULT;
+    int rc = xen_self_only(d, domid);
+    if (rc)
+        return rc;
+    switch (op) {
+    case XENMEM_current_reservation:
+        return (long)d->p2m.nr_owned;          /* RAM frames it holds now */
+    case XENMEM_maximum_reservation:
+        return (long)(d->mem_bytes >> PAGE_SHIFT);
+    default:
+        return (long)(d->mem_bytes >> PAGE_SHIFT) - 1;
+    }
+}
+
+long do_memory_op(struct vcpu *v, const uint64_t a[5])
+{
+    uint64_t cmd = a[0];
+    unsigned op = cmd & MEMOP_CMD_MASK;
+
+    switch (op) {
+    case XENMEM_add_to_physmap:
+        return add_to_physmap(v, cmd, a[1]);
+    case XENMEM_memory_map:
+        return memory_map(v, a[1]);
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+        return reservation(v, op, a[1]);
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,153 @@
+/*
+ * guest-xen-fuzz: random hypercalls, reproducible from a seed (command line seed=N,
+ * rounds=N; defaults 1, 200000). Numbers are mostly the implemented ones, commands mostly
+ * small, arguments a mix of small integers, random 64-bit values, ports, domain ids, and
+ * pointers: into a scratch area filled with random bytes, into unmapped memory, non-
+ * canonical, or NULL. The hypervisor must answer every one (any result) and survive.
+ *
+ * What the guest must keep to stay alive itself, not to spare the hypervisor: interrupts
+ * stay off (a random callback vector must not hit us), sched_op is only yield (no
+ * shutdown, no blocking forever), console_io is left out (it would print noise), and
+ * every address the hypervisor may write to later — shared_info's GFN, a vcpu_info, a
+ * runstate area, the hypercall page — is inside the scratch area or not ours.
+ * At the end, a few calls must still work as they should.
+ */
+#include <guest/guest.h>
+#include <guest/xen_hv.h>
+
+/* Pointers land in the first SCRATCH_PAGES pages; the last page is slack for the longest
+ * thing the hypervisor writes (1 KiB of capabilities). */
+#define SCRATCH_PAGES 16
+static uint8_t scratch[(SCRATCH_PAGES + 1) * 4096] __attribute__((aligned(4096)));
+static uint64_t seed, mem_top;
+
+static uint64_t rnd(void)
+{
+    seed ^= seed >> 12;
+    seed ^= seed << 25;
+    seed ^= seed >> 27;
+    return seed * 0x2545F4914F6CDD1Dull;
+}
+
+static unsigned long cmdline_num(const char *key, unsigned long dflt)
+{
+    char buf[24];
+    if (!guest_cmdline_get(key, buf, sizeof(buf)))
+        return dflt;
+    unsigned long v = 0;
+    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    return v;
+}
+
+/* A pointer argument: mostly somewhere in the scratch area, never elsewhere in our RAM
+ * (page 0 aside, which we do not use). */
+static unsigned long ptr_arg(void)
+{
+    switch (rnd() % 8) {
+    case 0: return 0x40000000ul + (rnd() % 0x100000);             /* unmapped */
+    case 1: return 0x8000000000000000ul | rnd();                  /* non-canonical */
+    case 2: return 0;
+    case 3: return mem_top - (rnd() % 64);       /* straddling the end of our memory */
+    default: return (unsigned long)scratch + rnd() % (SCRATCH_PAGES * 4096);
+    }
+}
+
+/* Integers; the ones that could pass for a pointer are small (page 0), ours, or far
+ * above our memory. */
+static unsigned long int_arg(void)
+{
+    switch (rnd() % 6) {
+    case 0: return rnd() | (1ul << 62);
+    case 1: return rnd() % 16;
+    case 2: return rnd() % 80;                                     /* ports */
+    case 3: return (rnd() & 1) ? 0x7ff0 : rnd() % 5;               /* domain ids */
+    case 4: return ptr_arg();
+    default: return (uint32_t)rnd() | 0x80000000u;
+    }
+}
+
+/* Structures in the scratch area get random contents, with fields that are pointers or
+ * GFNs the hypervisor may keep steered into the scratch area (or out of our memory). */
+static void scramble(void)
+{
+    for (unsigned i = 0; i < 64; i++)
+        ((uint64_t *)scratch)[rnd() % (sizeof(scratch) / 8)] = rnd() % 3 ? int_arg() : rnd();
+}
+
+static unsigned long safe_gfn(void)
+{
+    return rnd() % 4 ? ((unsigned long)scratch >> 12) + rnd() % SCRATCH_PAGES
+                     : 0x40000 + rnd() % 0x10000;                  /* outside RAM */
+}
+
+static void one(void)
+{
+    static const unsigned long nrs[] = { 12, 17, 24, 29, 32, 34, 18 };
+    unsigned long nr = rnd() % 4 ? nrs[rnd() % 6] : rnd() % 70;
+    unsigned long a[5] = { rnd() % 3 ? rnd() % 16 : int_arg(), int_arg(), int_arg(),
+                           int_arg(), int_arg() };
+
+    if (nr == 18 || nr == 23)
+        return;                                    /* console_io: noise; iret: PV */
+    if (nr == 29)
+        a[0] = 0;                                  /* sched_op: yield only */
+    if (nr == 24) {                                /* vcpu_op: keep written areas safe */
+        a[1] = rnd() % 3;
+        a[2] = ptr_arg();
+        if (a[0] == 5 || a[0] == 10)               /* its argument: in scratch */
+            a[2] = (unsigned long)scratch + 8 * (rnd() % 512);
+        if (a[0] == 5)                             /* runstate area: in scratch or not ours */
+            *(uint64_t *)a[2] = rnd() % 4 ? (unsigned long)scratch + rnd() % (SCRATCH_PAGES * 4096)
+                                          : ptr_arg() | 0x40000000ul;
+        if (a[0] == 10) {                          /* vcpu_info: a GFN in scratch, or none */
+            *(uint64_t *)a[2] = safe_gfn();
+            *(uint32_t *)(a[2] + 8) = (uint32_t)(rnd() % 4200);
+        }
+    }
+    if (nr == 12 && (a[0] & 0x3f) == 7 && a[1] >= (unsigned long)scratch &&
+        a[1] < (unsigned long)scratch + sizeof(scratch) - 24)
+        /* add_to_physmap: one page of scratch or none of ours (moving shared_info between
+         * scratch pages would leave holes our own scrambling would fall into) */
+        *(uint64_t *)(a[1] + 16) = rnd() % 2 ? ((unsigned long)scratch >> 12) + SCRATCH_PAGES - 1
+                                             : 0x40000 + rnd() % 0x10000;
+    if (nr == 12 && (a[0] & 0x3f) == 7 && !(a[1] >= (unsigned long)scratch &&
+        a[1] < (unsigned long)scratch + sizeof(scratch) - 24))
+        a[1] = 0x40000000ul;                       /* otherwise an unmapped argument */
+    hypercall5(nr, a[0], a[1], a[2], a[3], a[4]);
+}
+
+static void msr_fuzz(void *arg)
+{
+    (void)arg;
+    /* Not ours (at or above 1 GiB), a page index, or a page of scratch. */
+    uint64_t v = rnd() % 3 ? (rnd() & ~0xfffull) | 0x40000000ull : safe_gfn() << 12;
+    wrmsr(0x40000000u, v | (rnd() % 4 == 0));
+}
+
+void guest_main(void)
+{
+    const struct hvm_memmap_table_entry *m;
+    for (unsigned i = 0, n = guest_memmap(&m); i < n; i++)
+        if (m[i].addr + m[i].size > mem_top)
+            mem_top = m[i].addr + m[i].size;
+    seed = cmdline_num("seed", 1) * 0x9e3779b97f4a7c15ull + 1;
+    unsigned long rounds = cmdline_num("rounds", 200000);
+    gprintf("fuzz: seed %lu, %lu hypercalls\n", cmdline_num("seed", 1), rounds);
+
+    for (unsigned long i = 0; i < rounds; i++) {
+        if (i % 64 == 0)
+            scramble();
+        if (i % 4096 == 0)
+            guest_try(msr_fuzz, 0, 0);             /* the hypercall-page MSR, #GP or not */
+        one();
+    }
+    /* Still a working hypervisor. */
+    long v = hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0);
+    uint32_t p;
+    long b = xen_evtchn_bind_ipi(0, &p);
+    long s = b == 0 ? xen_evtchn_send(p) : b;
+    test_check(v == ((4 << 16) | 17) && (b == 0 || b == -XEN_ENOSPC) && s == (b ? b : 0),
+               "fuzz-survived", "version %lx, bind %ld, send %ld", v, b, s);
+    gprintf("fuzz: done\n");
+}
