@@ -25,11 +25,12 @@ void timer_init(struct timer *t, timer_fn fn, void *arg)
     t->fn = fn;
     t->arg = arg;
     t->next = NULL;
-    t->cpu = -1;
+    t->cpu = 0;
     t->deadline = 0;
 }
 
-bool timer_active(const struct timer *t) { return READ_ONCE(t->cpu) >= 0; }
+/* t->cpu is the CPU + 1, so that a zero-filled timer is simply not armed. */
+bool timer_active(const struct timer *t) { return READ_ONCE(t->cpu) > 0; }
 
 /* Programs the LAPIC for the earliest deadline on this CPU (lock held). */
 static void program(struct timer_cpu *tc)
@@ -57,18 +58,18 @@ static void unlink_locked(struct timer_cpu *tc, struct timer *t)
             break;
         }
     t->next = NULL;
-    t->cpu = -1;
+    t->cpu = 0;
 }
 
 void timer_stop(struct timer *t)
 {
     for (;;) {
-        int cpu = READ_ONCE(t->cpu);
+        int cpu = READ_ONCE(t->cpu) - 1;
         if (cpu < 0)
             return;
         struct timer_cpu *tc = &timer_cpus[cpu];
         unsigned long f = spin_lock_irqsave(&tc->lock);
-        if (t->cpu == cpu) {           /* still there once locked */
+        if (t->cpu == cpu + 1) {       /* still there once locked */
             unlink_locked(tc, t);
             if (cpu == (int)smp_processor_id())
                 program(tc);
@@ -86,7 +87,7 @@ void timer_set(struct timer *t, uint64_t deadline)
     struct timer_cpu *tc = &timer_cpus[cpu];
     unsigned long f = spin_lock_irqsave(&tc->lock);
     t->deadline = deadline;
-    t->cpu = (int)cpu;
+    t->cpu = (int)cpu + 1;
     struct timer **pp = &tc->head;
     while (*pp && (*pp)->deadline <= deadline)
         pp = &(*pp)->next;

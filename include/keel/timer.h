@@ -15,7 +15,7 @@ struct timer {
     timer_fn fn;
     void *arg;
     struct timer *next;
-    int cpu;                    /* the CPU whose list it is on, -1 if not armed */
+    int cpu;                    /* 1 + the CPU whose list it is on; 0: not armed */
 };
 
 void timer_init(struct timer *t, timer_fn fn, void *arg);
