@@ -335,7 +335,12 @@ judge() {
             echo "Keel ran (KEEL-EXIT line) though the loader should have refused to start it"
             return
         fi
-        check_patterns "$log"
+        local why
+        why=$(check_patterns "$log")
+        [ -n "$why" ] && { echo "$why"; return; }
+        if declare -F check_log >/dev/null; then
+            why=$(check_log "$log") || { echo "${why:-check_log failed}"; return; }
+        fi
         return
     fi
     if [ "$EXPECT_EXIT" = loader-error ]; then
