@@ -10,6 +10,11 @@ NAME=smp-ap-wait-cli
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-smp.elf mem=16M vcpus=2 apwait=cli rounds=100 sipi_strict=0")
 TARGETS=(qemu-bios-smp4 bochs-smp2)
+# QEMU with -icount (one thread): under plain multi-threaded TCG on a loaded host a
+# ping-pong round once waited ~0.5 s for its pong (a lost wake-up ended by the guest's
+# watchdog) — not understood yet, see smp-8x2.sh; Bochs runs it without that.
+QEMU_ARGS=(-icount shift=0,sleep=off)
+TIMEOUT_QEMU=240
 EXPECT=(
     '\[guest-smp\] smp: AP 1 checked in after [12] SIPI\(s\) \(BSP waited with interrupts off\)'
     '\[guest-smp\] PASS smp-ap-started$'
