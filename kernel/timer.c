@@ -14,6 +14,7 @@
 struct timer_cpu {
     spinlock_t lock;
     struct timer *head;        /* sorted by deadline */
+    struct timer *volatile running;   /* the callback being run right now (no lock held) */
 };
 static struct timer_cpu timer_cpus[MAX_CPUS];
 
@@ -61,8 +62,18 @@ static void unlink_locked(struct timer_cpu *tc, struct timer *t)
     t->cpu = 0;
 }
 
+/* Waits until t's callback is not running on any CPU: after timer_stop returns, the
+ * memory holding t (a vCPU's, say) may be freed. */
+static void wait_not_running(struct timer *t)
+{
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        while (READ_ONCE(timer_cpus[c].running) == t && c != smp_processor_id())
+            __asm__ volatile("pause" ::: "memory");
+}
+
 void timer_stop(struct timer *t)
 {
+    wait_not_running(t);
     for (;;) {
         int cpu = READ_ONCE(t->cpu) - 1;
         if (cpu < 0)
@@ -107,10 +118,13 @@ static void timer_irq(struct trap_frame *tf)
     while (tc->head && tc->head->deadline <= now) {
         struct timer *t = tc->head;
         unlink_locked(tc, t);
-        /* The callback may re-arm its timer: call it without the lock. */
+        /* The callback may re-arm its timer: call it without the lock, and say which one
+         * runs, so that timer_stop can wait for it to finish. */
+        tc->running = t;
         spin_unlock(&tc->lock);
         t->fn(t, t->arg);
         spin_lock(&tc->lock);
+        tc->running = NULL;
         now = rdtsc();
     }
     program(tc);
