@@ -9,7 +9,9 @@
  *  - bit 52: software "owned" mark. Bits 52-56 are ignored by the CPU in every EPT
  *    paging-structure entry (57+ may mean something with newer features; 63 is "suppress
  *    #VE" only when EPT-violation #VE is enabled, which Keel does not enable).
- * No accessed/dirty flags: the EPTP does not enable them.
+ * Accessed/dirty flags (bits 8/9) are enabled in the EPTP when the CPU offers them (for
+ * dirty tracking later); the p2m never reads or writes those two bits, so the CPU
+ * setting them changes nothing for it.
  */
 #include "vmx.h"
 

@@ -231,6 +231,7 @@ enum vmcs_field {
 /* EPT pointer */
 #define EPTP_MT_WB              6ull
 #define EPTP_WALK4              (3ull << 3)   /* page-walk length minus one */
+#define EPTP_AD                 (1ull << 6)   /* accessed/dirty flags in EPT entries */
 
 #define MEMTYPE_WB 6
 

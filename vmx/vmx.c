@@ -218,7 +218,8 @@ static void vmx_vcpu_set_start(struct vcpu *v, enum start_mode mode, uint64_t en
     struct vmx_vcpu *s = v->hw;
 
     vmx_vmcs_load(v);
-    s->eptp = p2m_root | EPTP_MT_WB | EPTP_WALK4;
+    s->eptp = p2m_root | EPTP_MT_WB | EPTP_WALK4 |
+              ((vmx_caps.ept_vpid & EPT_CAP_AD) ? EPTP_AD : 0);
     vmcs_write(VMCS_EPT_POINTER, s->eptp);
     s->flush_pending = true;          /* a reused root frame may have stale translations */
     if (mode == START_REAL)
