@@ -81,13 +81,19 @@ iso: $(BUILD)/keel.iso
 # Boots Keel in QEMU (AMD-V under TCG), serial console on this terminal. UEFI=1 boots
 # through OVMF; UEFI=native boots keel.efi from an ESP image with OVMF, no GRUB (boot/efi/);
 # SMP=N sets the CPU count. Ctrl-A X quits QEMU.
+# Demo guests for `make run` until Dom0 exists: two domains pinging each other over an
+# event channel, and a two-vCPU guest playing IPI ping-pong. RUN_MODULES= for none.
+RUN_MODULES ?= $(BUILD)/guests/guest-xen-ping.elf "mem=16M peer=2 rounds=100" \
+               $(BUILD)/guests/guest-xen-pong.elf "mem=16M peer=1 rounds=100" \
+               $(BUILD)/guests/guest-smp.elf "mem=16M vcpus=2"
+
 run: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf $(if $(filter native,$(UEFI)),$(BUILD)/keel.efi)
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests $(if $(filter native,$(UEFI)),$(BUILD)/keel.efi)
 ifeq ($(UEFI),native)
-	bash tools/mkesp.sh $(BUILD)/keel-esp.img $(BUILD)/keel.efi $(BUILD)/keel.elf "$(CMDLINE)"
+	bash tools/mkesp.sh $(BUILD)/keel-esp.img $(BUILD)/keel.efi $(BUILD)/keel.elf "$(CMDLINE)" $(RUN_MODULES)
 	bash tools/run-qemu.sh --esp $(BUILD)/keel-esp.img --smp $(SMP)
 else
-	bash tools/mkiso.sh $(BUILD)/keel.iso $(BUILD)/keel.elf "$(CMDLINE)"
+	bash tools/mkiso.sh $(BUILD)/keel.iso $(BUILD)/keel.elf "$(CMDLINE)" $(RUN_MODULES)
 	bash tools/run-qemu.sh --iso $(BUILD)/keel.iso --smp $(SMP) $(if $(UEFI),--uefi)
 endif
 
