@@ -105,6 +105,8 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
     strlcpy(d->name, name, sizeof(d->name));
     d->state = DOM_CREATED;
     d->mem_bytes = mem_bytes;
+    d->max_pages = mem_bytes >> PAGE_SHIFT;
+    d->max_gfn = (mem_bytes >> PAGE_SHIFT) - 1;
     d->tsc_offset = -rdtsc();          /* its TSC starts near zero, the same on every vCPU */
     if (p2m_init(&d->p2m, hvm->p2m) || populate(d, mem_bytes))
         goto fail;
@@ -123,9 +125,11 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
         if (hvm->vcpu_create(v))
             goto fail;
         hvm->set_tsc_offset(v, d->tsc_offset);
-        if (i > 0) {                   /* secondary vCPUs wait for INIT-SIPI */
+        if (i > 0) {                   /* secondary vCPUs wait for INIT-SIPI or VCPUOP_up */
             v->state = VCPU_BLOCKED;
             v->wait_sipi = true;
+        } else {
+            v->initialised = true;
         }
     }
     if (xen_domain_init(d))            /* shared_info, event channels */

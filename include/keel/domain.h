@@ -50,6 +50,8 @@ struct vcpu {
     volatile bool wait_sipi;           /* after INIT: only a start-up IPI wakes it */
     volatile bool init_pending;
     volatile bool start_pending;
+    bool start_from_ctx;               /* the pending start is VCPUOP_initialise's context */
+    bool initialised;                  /* has run since its last INIT (Xen: is_initialised) */
     uint8_t sipi_vector;
     struct xen_vcpu xen;               /* the Xen ABI's per-vCPU state (xen_state.h) */
 };
@@ -67,7 +69,9 @@ struct domain {
     enum domain_state state;
     int shutdown_reason;               /* SHUTDOWN_* when state is DOM_SHUTDOWN */
     struct p2m p2m;
-    uint64_t mem_bytes;                /* guest RAM: GPA [0, mem_bytes) */
+    uint64_t mem_bytes;                /* guest RAM at creation: GPA [0, mem_bytes) */
+    uint64_t max_pages;                /* the most RAM frames it may hold (p2m.nr_owned) */
+    uint64_t max_gfn;                  /* the highest GFN it ever had RAM at */
     uint64_t tsc_offset;               /* guest TSC = host TSC + tsc_offset (all vCPUs) */
     unsigned nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
