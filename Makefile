@@ -100,11 +100,12 @@ endif
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests efi-test-images efi-host-test
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests dom0 efi-test-images efi-host-test
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include tools/dom0/dom0.mk
 include boot/efi/efi.mk
 
 bench: deps-run

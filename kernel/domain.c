@@ -9,11 +9,20 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/xen_abi.h>
+#include <keel/evtchn.h>
+#include <keel/sched.h>
+#include <arch/percpu.h>
 #include <arch/paging.h>
 #include <arch/cpu.h>
 #include <public/xen.h>
 
 static unsigned next_domid = 1;
+struct domain *dom0;
+
+void domain_ids_from_zero(void)
+{
+    next_domid = 0;
+}
 
 /* The live domains, for domain_find (event channels name other domains by id). */
 static struct domain *domain_list;
@@ -27,6 +36,17 @@ struct domain *domain_find(unsigned id)
         d = d->next_listed;
     spin_unlock_irqrestore(&domain_list_lock, f);
     return d;
+}
+
+struct domain *domain_find_from(unsigned id)
+{
+    unsigned long f = spin_lock_irqsave(&domain_list_lock);
+    struct domain *best = NULL;
+    for (struct domain *d = domain_list; d; d = d->next_listed)
+        if (d->id >= id && (!best || d->id < best->id))
+            best = d;
+    spin_unlock_irqrestore(&domain_list_lock, f);
+    return best;
 }
 
 static void domain_unlist(struct domain *d)
@@ -148,15 +168,70 @@ fail:
 
 void domain_shutdown(struct domain *d, int reason, const char *why)
 {
-    if (d->state == DOM_SHUTDOWN || d->state == DOM_DEAD)
+    if (d->state >= DOM_SHUTDOWN)
         return;
-    d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
-    for (unsigned i = 0; i < d->nr_vcpus; i++)
+    d->state = DOM_SHUTDOWN;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
         d->vcpus[i]->state = VCPU_STOPPED;
+        sched_kick_vcpu(d->vcpus[i]);  /* out of the guest now, wherever it runs */
+    }
     xen_domain_shutdown(d);            /* no more timer events */
     printk(reason == SHUTDOWN_crash ? LOG_WARN : LOG_INFO, "domain %u (%s): shut down (%s): %s\n",
            d->id, d->name, shutdown_reason_name(reason), why);
+    if (dom0 && d != dom0)
+        evtchn_send_virq(dom0->vcpus[0], VIRQ_DOM_EXC);    /* as Xen tells its Dom0 */
+}
+
+void domain_start(struct domain *d, int cpu)
+{
+    static unsigned next_cpu;
+
+    d->state = DOM_RUNNING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        unsigned c = cpu >= 0 ? (unsigned)cpu
+                              : __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % nr_cpus;
+        if (v->pinned)
+            c = v->cpu;
+        /* Building it touched its hardware state on this CPU: let go of it here, so that
+         * its own CPU never has to pull it over (VT-x: VMCLEAR). */
+        hvm->vcpu_put(v);
+        if (i == 0) {
+            pr_info("domain %u (%s): started on CPU %u\n", d->id, d->name, c);
+            sched_add(v, c);
+        } else {
+            v->cpu = c;                  /* waits for INIT-SIPI or VCPUOP_up, then runs here */
+        }
+    }
+}
+
+int domain_pause(struct domain *d)
+{
+    if (d->state == DOM_CREATED || d->state == DOM_PAUSED)
+        return 0;
+    if (d->state != DOM_RUNNING)
+        return -XEN_EINVAL;
+    d->state = DOM_PAUSED;             /* vcpu_run's loop and the scheduler look at it */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_kick_vcpu(d->vcpus[i]);
+    return 0;
+}
+
+int domain_unpause_mgmt(struct domain *d)
+{
+    if (d->state == DOM_CREATED) {
+        domain_start(d, -1);
+        return 0;
+    }
+    if (d->state == DOM_RUNNING)
+        return 0;
+    if (d->state != DOM_PAUSED)
+        return -XEN_EINVAL;
+    d->state = DOM_RUNNING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_resume(d->vcpus[i]);
+    return 0;
 }
 
 void domain_destroy(struct domain *d)

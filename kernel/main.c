@@ -169,7 +169,7 @@ static bool hvm_start(const struct boot_info *bi)
         return false;
     }
     pr_info("hvm: %s enabled on %u CPU%s\n", hvm->name, nr_cpus, nr_cpus == 1 ? "" : "s");
-    return boot_guests_start(bi);
+    return keel_opts.dom0_off ? boot_guests_start(bi) : dom0_start(bi);
 }
 
 void keel_start(struct boot_info *bi)

@@ -41,6 +41,7 @@ long vcpu_op_updown(struct vcpu *v, struct vcpu *t, int cmd, uint64_t arg);
 void vcpu_start_from_ctx(struct vcpu *v);
 long do_event_channel_op(struct vcpu *v, const uint64_t a[5]);
 long do_hvm_op(struct vcpu *v, const uint64_t a[5]);
+long do_domctl(struct vcpu *v, const uint64_t a[5]);          /* Dom0 only */
 long xen_sched_poll(struct vcpu *v, uint64_t arg);     /* SCHEDOP_poll */
 /* Something would be delivered if the vCPU ran now (SCHEDOP_block/poll, HLT). */
 bool xen_events_need_delivery(struct vcpu *v);

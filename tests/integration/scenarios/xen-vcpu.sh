@@ -3,7 +3,7 @@
 # populating GFNs up to the domain's limit, what cannot be given back), with their
 # error codes (tests/guests/guest-xen-vcpu.c).
 NAME=xen-vcpu
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-vcpu.elf mem=16M vcpus=2")
 TARGETS=(qemu-bios-smp1 qemu-bios-smp4 bochs-smp2)
 EXPECT=(
