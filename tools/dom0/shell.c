@@ -28,8 +28,8 @@ static unsigned long num(const char *s, int *ok)
     return v;
 }
 
-/* An id or a name; -1 (said why) if no such domain. */
-static long resolve(const char *s)
+/* An id or a name; -1 if no such domain. */
+static long resolve_quiet(const char *s)
 {
     struct dom_info di;
     int ok;
@@ -39,8 +39,15 @@ static long resolve(const char *s)
     for (unsigned from = 0; dc_getinfo(from, &di) == 0; from = di.id + 1)
         if (!strcmp(di.name, s))
             return di.id;
-    gprintf("dom0: no domain %s\n", s);
     return -1;
+}
+
+static long resolve(const char *s)
+{
+    long id = resolve_quiet(s);
+    if (id < 0)
+        gprintf("dom0: no domain %s\n", s);
+    return id;
 }
 
 static void state_str(const struct dom_info *d, char out[7])
@@ -145,18 +152,20 @@ static long do_shutdown(unsigned id)
 /* Until the domain has shut down or is gone, or `secs` passed. */
 static void cmd_wait(const char *arg, unsigned long secs)
 {
-    long id = resolve(arg);
-    if (id < 0)
+    long id = resolve_quiet(arg);
+    if (id < 0) {
+        gprintf("dom0: wait: domain %s is gone\n", arg);   /* or never was */
         return;
+    }
     for (unsigned long ms = 0; ms < secs * 1000; ms += 10) {
         struct dom_info di;
         if (dc_getinfo((unsigned)id, &di) || di.id != (unsigned)id) {
-            gprintf("dom0: wait: domain %ld is gone\n", id);
+            gprintf("dom0: wait: domain %s is gone\n", arg);
             return;
         }
         if (di.flags & DI_SHUTDOWN) {
             dom0_tick(10);                 /* let the death handling run first */
-            gprintf("dom0: wait: domain %ld has shut down\n", id);
+            gprintf("dom0: wait: domain %s has shut down\n", arg);
             return;
         }
         dom0_tick(10);
