@@ -279,7 +279,7 @@ void shell_script(const char *text, size_t len)
     for (size_t i = 0; i <= len; i++) {
         if (i == len || text[i] == '\n') {
             line[n] = '\0';
-            if (n)
+            if (n && line[0] != '#')
                 gprintf("dom0# %s\n", line);
             if (shell_run_line(line))
                 return;
