@@ -195,6 +195,36 @@ static void cmd_console(const char *arg, unsigned long ms)
     gprintf("\ndom0: detached\n");
 }
 
+/* bench <cfg> [key=value...]: emulated instructions (exact under QEMU -icount) to build a
+ * domain from the config, start it and destroy it again. */
+static void cmd_bench(int argc, char **argv)
+{
+    struct xlcfg cfg;
+    char err[160];
+    const struct module *m = argc >= 2 ? module_find(argv[1]) : NULL;
+    if (!m || xlcfg_parse(m->data, m->size, &cfg, err, sizeof(err))) {
+        gprintf("dom0: bench: no usable configuration %s\n", argc >= 2 ? argv[1] : "");
+        return;
+    }
+    for (int i = 2; i < argc; i++)
+        if (xlcfg_set(&cfg, argv[i], err, sizeof(err))) {
+            gprintf("dom0: bench: %s\n", err);
+            return;
+        }
+    if (xlcfg_finish(&cfg, err, sizeof(err)))
+        return;
+    uint64_t t0 = rdtsc();
+    long id = build_domain(&cfg);
+    long rc = id < 0 ? id : dc_destroy((unsigned)id);
+    uint64_t t1 = rdtsc();
+    if (rc)
+        gprintf("dom0: bench: %s\n", dc_strerror(rc));
+    else
+        gprintf("BENCH %s/domain_create_destroy_%umib %lu insns\n",
+                guest_vendor == GUEST_VENDOR_INTEL ? "vmx" : "svm", cfg.memory_mb,
+                (unsigned long)(t1 - t0));
+}
+
 static void poweroff(void)
 {
     struct dom_info di;
@@ -257,6 +287,8 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "echo")) {
         for (int i = 1; i < argc; i++)
             gprintf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+    } else if (!strcmp(c, "bench")) {
+        cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
         poweroff();
         return -1;
