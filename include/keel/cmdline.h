@@ -11,6 +11,8 @@ struct keel_options {
     char selftest[16];       /* selftest=fault: deliberate hypervisor fault */
     bool test_exit;          /* test_exit=1: end the emulator when done (tests only) */
     bool bench;              /* bench=1: print benchmark figures */
+    char pci_hide[64];       /* pci-hide=BB:DD.F[,BB:DD.F...]: devices no domain gets */
+    bool iommu_off_unsafe;   /* iommu=off-unsafe: give DMA devices away without an IOMMU */
 };
 
 extern struct keel_options keel_opts;
