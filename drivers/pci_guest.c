@@ -71,8 +71,8 @@ int pci_give_devices(struct domain *d)
         if (pd->kind != PCI_OWNER_DOMAIN || pd->owner)
             continue;
         if (unsafe && dma_capable(pd) && !keel_opts.iommu_off_unsafe) {
-            pr_warn("pci: %s refused to domain %u (%s): DMA-capable and no IOMMU\n", n,
-                    d->id, d->name);
+            pr_warn("pci: %s %04x:%04x refused to domain %u (%s): DMA-capable and no IOMMU\n",
+                    n, pd->vendor, pd->device, d->id, d->name);
             refused++;
             continue;
         }

@@ -1,6 +1,8 @@
 /*
  * guest-pci-edu: the device owner (module option devices=all) drives QEMU's `edu` device
  * behind the IOMMU.
+ * Command line: edu=absent (no IOMMU: edu must have been refused to us), dma=0 (stop
+ * before any DMA: with iommu=off-unsafe it would land anywhere in host memory).
  *  1. Enumerates bus 0 through ports 0xCF8/0xCFC; finds edu (1234:11e8); sees no IOMMU
  *     function (the hypervisor keeps it: it must read as absent).
  *  2. A BAR write pointing BAR0 at host RAM (1 MiB, the hypervisor's image) is refused:
@@ -102,6 +104,13 @@ static unsigned find_edu(void)
             if (cls >> 8 == 0x0806)
                 iommus++;
         }
+    char want[8];
+    if (guest_cmdline_get("edu", want, sizeof(want)) && !strcmp(want, "absent")) {
+        /* No IOMMU: Keel must have refused the DMA-capable edu to us. */
+        test_check(found == 0xffff && n > 0, "pci-edu-refused",
+                   "%u functions visible, edu %s", n, found == 0xffff ? "absent" : "visible");
+        return 0xffff;
+    }
     test_check(found != 0xffff, "pci-enumerate", "edu 1234:11e8 not among %u functions", n);
     test_check(iommus == 0, "pci-iommu-hidden", "%u IOMMU functions visible to a guest", iommus);
     return found;
@@ -159,6 +168,9 @@ void guest_main(void)
     uint32_t live = r32(EDU_LIVENESS);
     test_check((id & 0xff) == 0xed && live == ~0x12345678u, "edu-mmio",
                "id 0x%x, liveness 0x%x", id, live);
+    char dma_on[8];
+    if (guest_cmdline_get("dma", dma_on, sizeof(dma_on)) && !strcmp(dma_on, "0"))
+        return;                   /* iommu=off-unsafe: unconfined DMA would hit the host */
 
     /* Round trip through the device's buffer. */
     for (unsigned i = 0; i < sizeof(page_a); i++)
