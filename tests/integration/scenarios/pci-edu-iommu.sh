@@ -12,7 +12,7 @@ MODULES=(
     "build/guests/guest-dma-victim.elf mem=128M watch=15"
     "build/guests/guest-pci-edu.elf mem=16M devices=all attack=32,64,96,200"
 )
-TARGETS=(qemu-bios-smp1-q35)
+TARGETS=(qemu-bios-smp1-q35 qemu-bios-smp4-q35)
 QEMU_ARGS=(-device amd-iommu -device edu)
 TIMEOUT_QEMU=120
 EXPECT=(
