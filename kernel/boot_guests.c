@@ -10,12 +10,13 @@
  * Module command line: "<file name> [mem=<N>M] [vcpus=<N>] [cpu=<N>] [wait=<name>] [...]":
  * the file name (without .elf) names the domain, vcpus= gives it more vCPUs (started by
  * the guest with INIT-SIPI), cpu= pins its vCPUs to one CPU (else they are spread), wait=
- * delays its start until the named guest is done; the whole line is the guest's command
- * line.
+ * delays its start until the named guest is done, devices=all makes it the owner of the
+ * PCI devices (drivers/pci_guest.c); the whole line is the guest's command line.
  */
 #include <keel/domain_build.h>
 #include <keel/cmdline.h>
 #include <keel/frame.h>
+#include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/sched.h>
 #include <keel/string.h>
@@ -213,6 +214,9 @@ bool boot_guests_start(const struct boot_info *bi)
                                             m->cmdline, mem, nr_vcpus, NULL, 0);
         if (!d)
             continue;
+        /* devices=all: this guest is the device owner (until Dom0 is). */
+        if (cmdline_get(m->cmdline, "devices", val, sizeof(val)) && !strcmp(val, "all"))
+            pci_give_devices(d);
         if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {
             /* Self test of the invalid-state path: CR0[63:32] must be zero on both
              * vendors; the CPU refuses the entry, the report must say why. */

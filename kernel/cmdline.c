@@ -163,6 +163,13 @@ int cmdline_parse(const char *cmdline, struct keel_options *o)
             ok = parse_uint(val, &n) && n >= 1 && n <= 8;
             if (ok)
                 o->dom0_vcpus = n;
+        } else if (!strcmp(word, "pci-hide")) {
+            ok = *val && strlen(val) < sizeof(o->pci_hide);
+            if (ok)
+                strlcpy(o->pci_hide, val, sizeof(o->pci_hide));
+        } else if (!strcmp(word, "iommu")) {
+            ok = !strcmp(val, "off-unsafe") || !strcmp(val, "on");
+            o->iommu_off_unsafe = ok && !strcmp(val, "off-unsafe");
         } else {
             pr_warn("warning: cmdline: unknown option '%s'; ignored\n", word);
             bad++;

@@ -3,7 +3,7 @@
  * line is its command line), and every other module is handed to it as a start-info
  * module — DomU kernels, configuration files, ramdisks — for its toolstack to use. It
  * gets id 0, the privileged flag (the management hypercalls, the console input, the
- * console rings of the others), dom0_mem= of RAM (default: 64 MiB plus room for its
+ * console rings of the others), the PCI devices behind the IOMMU (drivers/pci_guest.c), dom0_mem= of RAM (default: 64 MiB plus room for its
  * modules) and dom0_vcpus= vCPUs.
  *
  * When Dom0 shuts down, the machine has no manager left: Keel shuts every other domain
@@ -17,6 +17,7 @@
 #include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/test_exit.h>
+#include <keel/pci.h>
 #include <arch/paging.h>
 
 #define DOM0_BASE_MEM MiB(64)
@@ -91,6 +92,7 @@ bool dom0_start(const struct boot_info *bi)
         return false;
     d->privileged = true;
     dom0 = d;
+    pci_give_devices(d);               /* every device Keel does not keep (drivers/pci_guest.c) */
     pr_info("dom0: %llu MiB, %u vCPU%s, %u module%s\n", (unsigned long long)(mem >> 20), vcpus,
             vcpus == 1 ? "" : "s", nr, nr == 1 ? "" : "s");
     domain_start(d, -1);

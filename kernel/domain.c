@@ -6,6 +6,7 @@
 #include <keel/domain.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
+#include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/xen_abi.h>
@@ -239,6 +240,7 @@ void domain_destroy(struct domain *d)
     /* Unlisted first, so that no one finds it while its channels are torn down. */
     domain_unlist(d);
     xen_domain_destroy(d);
+    pci_release_devices(d);            /* its devices stop DMA before its memory is freed */
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         vlapic_destroy(d->vcpus[i]);
         hvm->vcpu_destroy(d->vcpus[i]);

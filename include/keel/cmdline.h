@@ -14,6 +14,8 @@ struct keel_options {
     bool dom0_off;           /* dom0=off: every boot module is a guest of its own (tests) */
     uint64_t dom0_mem;       /* dom0_mem=<N>[KMG]: Dom0's RAM; 0: the default */
     unsigned int dom0_vcpus; /* dom0_vcpus=N; 0: one */
+    char pci_hide[64];       /* pci-hide=BB:DD.F[,BB:DD.F...]: devices no domain gets */
+    bool iommu_off_unsafe;   /* iommu=off-unsafe: give DMA devices away without an IOMMU */
 };
 
 extern struct keel_options keel_opts;
