@@ -3,7 +3,8 @@
 # interrupts off before the EOI, which gives an emulator that re-delivers an injected
 # event after VM entry a long window to show it (QEMU 7.2 TCG's EVENTINJ path did; see
 # docs/ARCHITECTURE.md, "Virtual interrupts on AMD-V"). Under -icount QEMU's instruction
-# budget runs out at every timer deadline, the moment that used to re-deliver.
+# budget runs out at every timer deadline, the moment that used to re-deliver. Then an
+# APIC interrupt and a Xen upcall pending together must both come in right after STI.
 NAME=irq-once
 CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-irq-once.elf mem=16M rounds=2000 window=20000")
@@ -14,7 +15,9 @@ EXPECT=(
     '^\[guest-irq-once\] PASS irq-once-count$'
     '^\[guest-irq-once\] PASS irq-once-never-nested$'
     '^\[guest-irq-once\] PASS irq-once-apic-idle$'
-    '^\[guest-irq-once\] DONE 3 passed, 0 failed'
+    '^\[guest-irq-once\] PASS irq-once-upcall-setup$'
+    '^\[guest-irq-once\] PASS irq-once-two-at-once$'
+    '^\[guest-irq-once\] DONE 5 passed, 0 failed'
 )
 REJECT=('FAIL' 'guest exception')
 EXPECT_EXIT=success
