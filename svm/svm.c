@@ -257,9 +257,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
  * External interrupts go in through V_IRQ with their real vector, not EVENTINJ: the guest
  * takes it at its first instruction boundary with IF set, as the caller checked (a host
  * interrupt or NMI may come first and exit: then it is still posted at the next entry).
- * Why not EVENTINJ: QEMU's TCG (7.2 up to at least 2024) leaves the injected vector as a
- * stale pending exception after VMRUN and delivers it a second time, with IF=0, when its
- * execution loop is next asked to stop before any other exit: docs/ARCHITECTURE.md,
+ * Why not EVENTINJ: QEMU's TCG (7.2 and later upstream sources) leaves an injected vector
+ * as a stale pending exception after VMRUN and delivers it a second time, with IF=0, when
+ * its execution loop is next asked to stop before any other exit: docs/ARCHITECTURE.md,
  * "Virtual interrupts on AMD-V". V_IRQ is an architected injection path on hardware too.
  */
 static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
@@ -358,7 +358,7 @@ static void svm_intr_window(struct vcpu *v, bool on)
     } else if (on) {
         c->vintr = (c->vintr & ~VINTR_REQUEST) | VINTR_V_IRQ | VINTR_IGN_TPR |
                    (0xfull << VINTR_PRIO_SHIFT);
-        c->intercept_misc1 |= INTERCEPT_VINTR;
+        c->intercept_misc1 = (c->intercept_misc1 & ~INTERCEPT_IRET) | INTERCEPT_VINTR;
     } else {                                  /* a fresh start: nothing pending at all */
         c->vintr &= ~VINTR_REQUEST;
         c->intercept_misc1 &= ~(INTERCEPT_VINTR | INTERCEPT_IRET);
