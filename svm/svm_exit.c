@@ -67,10 +67,14 @@ void svm_exit_translate(struct vcpu *v, struct vm_exit *x)
     x->cpl = s->vmcb->save.cpl;
     x->code64 = (s->vmcb->save.efer & EFER_LMA) && (s->vmcb->save.cs.attrib & (1 << 9));
 
-    /* An event cut short by this exit is delivered again on the next entry. */
+    /* An event cut short by this exit is delivered again on the next entry. Keel injects
+     * no INTR-type event itself (svm_inject_event posts those in V_IRQ), so an INTR one
+     * here is the posted interrupt: it goes back in through EVENTINJ, and only there. */
     if (c->exitintinfo & EVENT_VALID) {
         c->eventinj = c->exitintinfo;
         c->exitintinfo = 0;
+        if (((c->eventinj >> 8) & 7) == 0)
+            c->vintr &= ~VINTR_REQUEST;
     } else {
         c->eventinj = 0;
     }
