@@ -63,20 +63,22 @@ void xen_vcpu_init(struct vcpu *v)
     sched_poll_init(v);
 }
 
-int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa)
+int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa,
+                          uint64_t reserved_len)
 {
     struct xen_e820_entry *e = d->xen.e820;
     paddr_t hpa;
     unsigned perms;
 
-    /* RAM below the console page; the page itself reserved, so that the guest's memory
-     * allocator never hands it out (Xen's toolstack keeps such pages out of RAM too). */
+    /* RAM below the console page; the page itself (and the ACPI tables after it)
+     * reserved, so that the guest's memory allocator never hands it out (Xen's toolstack
+     * keeps such pages out of RAM too). */
     e[0] = (struct xen_e820_entry){ .addr = 0, .size = console_gpa, .type = 1 };
-    e[1] = (struct xen_e820_entry){ .addr = console_gpa, .size = PAGE_SIZE, .type = 2 };
+    e[1] = (struct xen_e820_entry){ .addr = console_gpa, .size = reserved_len, .type = 2 };
     d->xen.nr_e820 = 2;
-    if (console_gpa + PAGE_SIZE < ram_end)
-        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = console_gpa + PAGE_SIZE,
-                                   .size = ram_end - console_gpa - PAGE_SIZE, .type = 1 };
+    if (console_gpa + reserved_len < ram_end)
+        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = console_gpa + reserved_len,
+                                   .size = ram_end - console_gpa - reserved_len, .type = 1 };
     if (!p2m_lookup(&d->p2m, console_gpa, &hpa, &perms))
         return -XEN_EINVAL;
     d->xen.console_ring_pa = hpa & PAGE_MASK;

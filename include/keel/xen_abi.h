@@ -49,7 +49,8 @@ int xen_domain_init(struct domain *d);          /* after the vCPUs exist */
 void xen_domain_shutdown(struct domain *d);     /* stops timers */
 void xen_domain_destroy(struct domain *d);      /* unlisted already; before vCPUs go */
 /* The guest's memory map, also behind XENMEM_memory_map; the console ring page. */
-int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa);
+int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa,
+                          uint64_t reserved_len);
 
 /* ---- shared_info and upcalls (kernel/shared_info.c) */
 void xen_latch_compat(struct vcpu *v);          /* the layouts follow the caller's mode */
