@@ -8,6 +8,7 @@
 #include <public/xen_cpuid.h>
 
 #define MSR_TSC 0x10
+#define MSR_AMD_NB_CFG 0xc001001f          /* AMD northbridge configuration */
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 static bool pat_valid(uint64_t pat)
@@ -33,6 +34,11 @@ bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         return true;
     case MSR_PAT:
         *val = hvm->get_reg(v, GREG_PAT);
+        return true;
+    case MSR_AMD_NB_CFG:
+        /* No northbridge to configure: zero, as Xen answers (Linux reads it on AMD to
+         * look for extended PCI configuration access). */
+        *val = 0;
         return true;
     default:
         return false;
@@ -61,6 +67,8 @@ bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         if (!pat_valid(val))
             return false;
         hvm->set_reg(v, GREG_PAT, val);
+        return true;
+    case MSR_AMD_NB_CFG:               /* Linux sets its extended-config bit: ignored */
         return true;
     case XEN_MSR_HYPERCALL_PAGE:       /* write-only, as on Xen: reads #GP */
         return xen_hypercall_page_msr(v, val);

@@ -12,6 +12,7 @@
 #include <keel/pvclock.h>
 #include <public/vcpu.h>
 #include <keel/frame.h>
+#include <keel/printk.h>
 #include <keel/string.h>
 #include <arch/paging.h>
 
@@ -89,6 +90,24 @@ int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_g
     d->xen.params[HVM_PARAM_CONSOLE_PFN] = console_gpa >> PAGE_SHIFT;
     d->xen.params[HVM_PARAM_CONSOLE_EVTCHN] = (uint64_t)port;
     return 0;
+}
+
+/* Xen's rule for HVM guests: HLT with interrupts off takes a vCPU down (only INIT-SIPI
+ * brings it back), and a domain with no vCPU up has powered off. This is how Linux as a
+ * PVH guest powers off: it has no ACPI sleep state to enter, so it halts every CPU with
+ * interrupts off. A vCPU waiting for its start-up IPI is down too. */
+void xen_vcpu_down(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+
+    __atomic_store_n(&v->xen.down, true, __ATOMIC_SEQ_CST);
+    pr_debug("domain %u (%s): vCPU %u halted with interrupts off\n", d->id, d->name, v->id);
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *o = d->vcpus[i];
+        if (!__atomic_load_n(&o->xen.down, __ATOMIC_SEQ_CST) && !o->wait_sipi)
+            return;
+    }
+    domain_shutdown(d, SHUTDOWN_poweroff, "every vCPU halted with interrupts off");
 }
 
 void xen_domain_shutdown(struct domain *d)
