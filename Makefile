@@ -24,7 +24,8 @@ HV_DIRS := boot arch/x86 kernel mm drivers svm vmx
 HV_SRC  := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 HV_OBJ  := $(patsubst %,$(BUILD)/%.o,$(HV_SRC))
 
-.PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines
+.PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines \
+        deps-linux linux-guest run-linux test-slow
 
 all: $(BUILD)/keel.elf
 
@@ -71,6 +72,8 @@ deps-test:
 	@bash tools/install-deps.sh --for test
 deps-run:
 	@bash tools/install-deps.sh --for run
+deps-linux:
+	@bash tools/install-deps.sh --for linux
 
 SMP ?= 2
 CMDLINE ?= loglvl=info
@@ -97,10 +100,34 @@ else
 	bash tools/run-qemu.sh --iso $(BUILD)/keel.iso --smp $(SMP) $(if $(UEFI),--uefi)
 endif
 
+# The Linux guest (issue 10): Debian's own kernel package, fetched with apt-get download
+# (never committed) and unpacked to an ELF vmlinux, and a busybox initramfs whose /init
+# prints markers and powers off (tools/linux/). Both land in build/linux/.
+LINUX_DIR := $(BUILD)/linux
+$(LINUX_DIR)/vmlinux: tools/linux/fetch-kernel.sh tools/linux/extract-vmlinux.sh
+	bash tools/linux/fetch-kernel.sh $(LINUX_DIR)
+$(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
+	bash tools/linux/mk-initramfs.sh $@
+linux-guest: deps-linux
+	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
+
+# Boots Keel with the Linux guest, its hvc0 console on this terminal (lines prefixed
+# "[vmlinux]"). Until Dom0 exists, Keel starts Linux directly as a boot module; the
+# initramfs is its start-info module. LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=...
+LINUX_VCPUS ?= 2
+LINUX_MEM ?= 256M
+LINUX_ARGS ?= console=hvc0 earlyprintk=xen
+run-linux: deps-linux
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf linux-guest
+	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE)" \
+		$(LINUX_DIR)/vmlinux "mem=$(LINUX_MEM) vcpus=$(LINUX_VCPUS) initrd=initramfs.cpio.gz $(LINUX_ARGS)" \
+		$(LINUX_DIR)/initramfs.cpio.gz ""
+	bash tools/run-qemu.sh --iso $(BUILD)/keel-linux.iso --smp $(SMP) --mem 1024
+
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests efi-test-images efi-host-test
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests efi-test-images efi-host-test linux-guest
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk

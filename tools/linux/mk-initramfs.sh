@@ -13,7 +13,8 @@ set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 <out.cpio.gz>" >&2; exit 2; }
 out=$1
 busybox=${BUSYBOX:-/bin/busybox}
-if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+# A dynamic busybox has a program interpreter (PT_INTERP); the static one has none.
+if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q INTERP; then
     echo "mk-initramfs: $busybox is not a static busybox (install busybox-static)" >&2
     exit 1
 fi
