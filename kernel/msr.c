@@ -10,6 +10,7 @@
 #define MSR_TSC 0x10
 #define MSR_AMD_NB_CFG 0xc001001f          /* AMD northbridge configuration */
 #define MSR_MISC_ENABLE 0x1a0              /* Intel: IA32_MISC_ENABLE */
+#define MSR_UCODE_REV 0x8b                 /* Intel: IA32_BIOS_SIGN_ID, microcode revision */
 /* What a guest sees there: fast strings on, no branch trace store, no PEBS; XD not
  * disabled, no MONITOR, no CPUID limit. Fixed: writes must leave it as it is. */
 #define MISC_ENABLE_GUEST ((1ull << 0) | (1ull << 11) | (1ull << 12))
@@ -46,6 +47,12 @@ bool guest_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
             return false;
         *val = MISC_ENABLE_GUEST;
         return true;
+    case MSR_UCODE_REV:
+        /* Intel only. Linux writes 0, runs CPUID, reads the revision: none (0). */
+        if (!cpu_features.vmx)
+            return false;
+        *val = 0;
+        return true;
     case MSR_AMD_NB_CFG:
         /* No northbridge to configure: zero, as Xen answers (Linux reads it on AMD to
          * look for extended PCI configuration access). */
@@ -81,6 +88,8 @@ bool guest_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return true;
     case MSR_MISC_ENABLE:
         return cpu_features.vmx && val == MISC_ENABLE_GUEST;
+    case MSR_UCODE_REV:                /* the write that precedes the CPUID: ignored */
+        return cpu_features.vmx;
     case MSR_AMD_NB_CFG:               /* Linux sets its extended-config bit: ignored */
         return true;
     case XEN_MSR_HYPERCALL_PAGE:       /* write-only, as on Xen: reads #GP */
