@@ -25,7 +25,7 @@ HV_SRC  := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.
 HV_OBJ  := $(patsubst %,$(BUILD)/%.o,$(HV_SRC))
 
 .PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines \
-        deps-linux linux-guest run-linux test-slow
+        deps-linux linux-guest run-linux
 
 all: $(BUILD)/keel.elf
 
@@ -111,15 +111,16 @@ $(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
 linux-guest: deps-linux
 	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
 
-# Boots Keel with the Linux guest, its hvc0 console on this terminal (lines prefixed
-# "[vmlinux]"). Until Dom0 exists, Keel starts Linux directly as a boot module; the
-# initramfs is its start-info module. LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=...
+# Boots Keel with the Linux guest and gives it this terminal (guest_console=): its hvc0
+# console, a shell (keel.shell: /init starts one; `exit` powers off). Until Dom0 exists,
+# Keel starts Linux directly as a boot module; the initramfs is its start-info module.
+# LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=... (without keel.shell: markers, poweroff).
 LINUX_VCPUS ?= 2
 LINUX_MEM ?= 256M
-LINUX_ARGS ?= console=hvc0 earlyprintk=xen
+LINUX_ARGS ?= console=hvc0 earlyprintk=xen keel.shell
 run-linux: deps-linux
 	@$(MAKE) --no-print-directory $(BUILD)/keel.elf linux-guest
-	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE)" \
+	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE) guest_console=vmlinux" \
 		$(LINUX_DIR)/vmlinux "mem=$(LINUX_MEM) vcpus=$(LINUX_VCPUS) initrd=initramfs.cpio.gz $(LINUX_ARGS)" \
 		$(LINUX_DIR)/initramfs.cpio.gz ""
 	bash tools/run-qemu.sh --iso $(BUILD)/keel-linux.iso --smp $(SMP) --mem 1024
