@@ -1,7 +1,7 @@
 # linux-smp: linux-boot with two vCPUs on two CPUs: Linux finds them in the MADT, starts
 # the second with INIT-SIPI through its x2APIC, registers its vcpu_info and timer, and
 # reports 2 CPUs online; both halt with interrupts off at poweroff. Also on VT-x under
-# Bochs: ~2 min of wall time alone (127 s measured), ~3.5 min on a loaded machine.
+# Bochs: 1.5-2 min of wall time (92 and 127 s measured), ~3.5 min on a loaded machine.
 # (linux-boot: Debian's own kernel (linux-image-6.1.*-amd64, unmodified; `make linux-guest`
 # fetches it and builds the busybox initramfs into build/linux/) boots as a PVH guest
 # with one vCPU: Keel's ACPI tables, the initrd as the start-info module, event channels
