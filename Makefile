@@ -111,16 +111,15 @@ $(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
 linux-guest: deps-linux
 	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
 
-# Boots Keel with the Linux guest and gives it this terminal (guest_console=): its hvc0
-# console, a shell (keel.shell: /init starts one; `exit` powers off). Until Dom0 exists,
-# Keel starts Linux directly as a boot module; the initramfs is its start-info module.
-# LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=... (without keel.shell: markers, poweroff).
+# Boots Keel with the Linux guest, its hvc0 console on this terminal (lines prefixed
+# "[vmlinux]"). Until Dom0 exists, Keel starts Linux directly as a boot module; the
+# initramfs is its start-info module. LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=...
 LINUX_VCPUS ?= 2
 LINUX_MEM ?= 256M
-LINUX_ARGS ?= console=hvc0 earlyprintk=xen keel.shell
+LINUX_ARGS ?= console=hvc0 earlyprintk=xen
 run-linux: deps-linux
 	@$(MAKE) --no-print-directory $(BUILD)/keel.elf linux-guest
-	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE) guest_console=vmlinux" \
+	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE)" \
 		$(LINUX_DIR)/vmlinux "mem=$(LINUX_MEM) vcpus=$(LINUX_VCPUS) initrd=initramfs.cpio.gz $(LINUX_ARGS)" \
 		$(LINUX_DIR)/initramfs.cpio.gz ""
 	bash tools/run-qemu.sh --iso $(BUILD)/keel-linux.iso --smp $(SMP) --mem 1024

@@ -1,7 +1,6 @@
 /*
  * The 16550 UART: Keel's console. Polled, 115200 8N1, no interrupts: the hypervisor never
- * waits for input here. Input is read only for guest_console= (kernel/xen_console.c), until
- * Dom0 owns console input.
+ * waits for input here (Dom0 will own console input).
  */
 #include <keel/printk.h>
 #include <keel/string.h>
@@ -18,7 +17,6 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
-#define LSR_DR   (1 << 0)   /* a received byte is waiting */
 #define LSR_THRE (1 << 5)   /* room for another byte */
 #define LSR_TEMT (1 << 6)   /* everything has left the wire */
 
@@ -57,15 +55,7 @@ static void uart_flush(void)
         __asm__ volatile("pause");
 }
 
-static int uart_getc(void)
-{
-    if (!uart_port || !(inb(uart_port + UART_LSR) & LSR_DR))
-        return -1;
-    return inb(uart_port + UART_THR);     /* the receive buffer, same offset */
-}
-
-static struct console uart_console = { .name = "uart", .write = uart_write, .flush = uart_flush,
-                                       .getc = uart_getc };
+static struct console uart_console = { .name = "uart", .write = uart_write, .flush = uart_flush };
 
 static bool uart_init(uint16_t port)
 {

@@ -130,10 +130,6 @@ int cmdline_parse(const char *cmdline, struct keel_options *o)
             ok = parse_bool(val, &o->test_exit);
         } else if (!strcmp(word, "bench")) {
             ok = parse_bool(val, &o->bench);
-        } else if (!strcmp(word, "guest_console")) {
-            ok = *val && strlen(val) < sizeof(o->guest_console);
-            if (ok)
-                strlcpy(o->guest_console, val, sizeof(o->guest_console));
         } else {
             pr_warn("warning: cmdline: unknown option '%s'; ignored\n", word);
             bad++;

@@ -290,15 +290,6 @@ out:
     return rc;
 }
 
-void evtchn_raise_console(struct domain *d)
-{
-    unsigned long f = spin_lock_irqsave(&d->xen.evtchn_lock);
-    uint32_t port = d->xen.console_port;
-    if (port_valid(d, port) && d->xen.chn[port].console && d->xen.chn[port].state == ECS_UNBOUND)
-        set_pending(d, port);
-    spin_unlock_irqrestore(&d->xen.evtchn_lock, f);
-}
-
 int evtchn_status(struct domain *d, struct evtchn_status *s)
 {
     uint32_t dom = s->dom == DOMID_SELF ? d->id : s->dom;

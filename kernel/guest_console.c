@@ -6,7 +6,6 @@
 #include <keel/vcpu.h>
 #include <keel/printk.h>
 #include <keel/spinlock.h>
-#include <keel/xen_console.h>
 
 static void flush_line(struct domain *d)
 {
@@ -16,10 +15,6 @@ static void flush_line(struct domain *d)
 
 void guest_console_write(struct domain *d, const char *s, size_t n)
 {
-    if (xen_console_is_raw(d)) {
-        console_write_raw(s, n);
-        return;
-    }
     /* Several vCPUs of a domain may write at once: one line buffer, one lock. */
     unsigned long f = spin_lock_irqsave(&d->con_lock);
     for (size_t i = 0; i < n; i++) {

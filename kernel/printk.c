@@ -52,21 +52,6 @@ void printk(int level, const char *fmt, ...)
     va_end(ap);
 }
 
-void console_write_raw(const char *s, size_t n)
-{
-    unsigned long f = spin_lock_irqsave(&console_lock);
-    console_write_all(s, n);
-    spin_unlock_irqrestore(&console_lock, f);
-}
-
-int console_getc(void)
-{
-    for (struct console *c = consoles; c; c = c->next)
-        if (c->getc)
-            return c->getc();
-    return -1;
-}
-
 void console_flush(void)
 {
     for (struct console *c = consoles; c; c = c->next)

@@ -8,7 +8,6 @@
  */
 #include <keel/xen_abi.h>
 #include <keel/xen_shared.h>
-#include <keel/xen_console.h>
 #include <keel/evtchn.h>
 #include <keel/pvclock.h>
 #include <public/vcpu.h>
@@ -90,7 +89,6 @@ int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_g
         return port;
     d->xen.params[HVM_PARAM_CONSOLE_PFN] = console_gpa >> PAGE_SHIFT;
     d->xen.params[HVM_PARAM_CONSOLE_EVTCHN] = (uint64_t)port;
-    xen_console_attach(d);
     return 0;
 }
 
@@ -120,7 +118,6 @@ void xen_domain_shutdown(struct domain *d)
 
 void xen_domain_destroy(struct domain *d)
 {
-    xen_console_detach(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         vtimer_stop_all(d->vcpus[i]);
         d->vcpus[i]->xen.vcpu_info = NULL;

@@ -8,23 +8,6 @@
 
 #define CHUNK 128
 
-size_t xencons_put_input(struct xencons_interface *ring, const char *s, size_t n)
-{
-    XENCONS_RING_IDX cons = __atomic_load_n(&ring->in_cons, __ATOMIC_ACQUIRE);
-    XENCONS_RING_IDX prod = __atomic_load_n(&ring->in_prod, __ATOMIC_RELAXED);
-    XENCONS_RING_IDX used = prod - cons;
-    size_t i;
-
-    if (used > XENCONS_IN_SIZE)        /* the guest scribbled on in_cons: nothing fits */
-        return 0;
-    for (i = 0; i < n && used + i < XENCONS_IN_SIZE; i++)
-        __atomic_store_n(&ring->in[(prod + (XENCONS_RING_IDX)i) % XENCONS_IN_SIZE], s[i],
-                         __ATOMIC_RELAXED);
-    /* The bytes are in place before the guest can see the new index. */
-    __atomic_store_n(&ring->in_prod, prod + (XENCONS_RING_IDX)i, __ATOMIC_RELEASE);
-    return i;
-}
-
 enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink sink, void *ctx,
                                   size_t *taken)
 {

@@ -11,7 +11,6 @@ struct keel_options {
     char selftest[16];       /* selftest=fault: deliberate hypervisor fault */
     bool test_exit;          /* test_exit=1: end the emulator when done (tests only) */
     bool bench;              /* bench=1: print benchmark figures */
-    char guest_console[32];  /* guest_console=<domain name>: the terminal is that guest's */
 };
 
 extern struct keel_options keel_opts;

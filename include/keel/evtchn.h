@@ -52,8 +52,6 @@ int evtchn_unmask(struct domain *d, uint32_t port);
 
 /* The console ring's port, allocated by the domain builder: unbound, for Dom0 (id 0). */
 int evtchn_alloc_console(struct domain *d);
-/* Raises the console ring's port in the guest (typed input), while nobody bound it. */
-void evtchn_raise_console(struct domain *d);
 /* Raises per-vCPU VIRQ `virq` on v, if the guest bound it (any CPU, interrupts off). */
 void evtchn_send_virq(struct vcpu *v, unsigned virq);
 /* For SCHEDOP_poll: is port pending (false for ports outside the table)? */

@@ -26,15 +26,10 @@ struct console {
     const char *name;
     void (*write)(const char *s, size_t n);
     void (*flush)(void);         /* wait until every byte has left the device */
-    int (*getc)(void);           /* a received byte, or -1: none (never waits) */
     struct console *next;
 };
 void console_register(struct console *c);
 void console_flush(void);
-/* Bytes as they are, under the console lock (a guest that owns the terminal). */
-void console_write_raw(const char *s, size_t n);
-/* A byte typed on the first console that can receive, or -1. */
-int console_getc(void);
 /* Panic path: lets the panicking CPU print even if another CPU holds the console lock. */
 void console_force_unlock(void);
 /* console=com1|com2|none (drivers/uart16550.c). */

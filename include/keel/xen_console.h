@@ -9,8 +9,6 @@
 #include <keel/types.h>
 #include <public/console.h>
 
-struct domain;
-
 typedef void (*xencons_sink)(void *ctx, const char *s, size_t n);
 
 enum xencons_result {
@@ -22,14 +20,5 @@ enum xencons_result {
  * byte count. Pure: no locking, no hypervisor state. */
 enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink sink, void *ctx,
                                   size_t *taken);
-
-/* Puts up to n typed bytes into the ring's `in` (as much as fits) and advances in_prod;
- * returns how many were taken. Pure, like xencons_drain. */
-size_t xencons_put_input(struct xencons_interface *ring, const char *s, size_t n);
-
-/* guest_console=<name> (kernel/xen_console.c): the named guest owns the terminal. */
-void xen_console_attach(struct domain *d);      /* as the domain is built */
-void xen_console_detach(struct domain *d);      /* as it is destroyed */
-bool xen_console_is_raw(struct domain *d);
 
 #endif

@@ -41,8 +41,6 @@ static void assert_defaults_except(const char *which)
         assert_false(o.test_exit);
     if (strcmp(which, "bench"))
         assert_false(o.bench);
-    if (strcmp(which, "guest_console"))
-        assert_string_equal(o.guest_console, "");
 }
 
 /* ---- cmdline_parse ---- */
@@ -212,20 +210,6 @@ static void bench_option(void **state)
 {
     (void)state;
     bool_option("bench", &o.bench);
-}
-
-/* guest_console=<name>: a domain name that fits; empty or too long is refused. */
-static void guest_console_option(void **state)
-{
-    (void)state;
-    assert_int_equal(parse("guest_console=vmlinux"), 0);
-    assert_string_equal(o.guest_console, "vmlinux");
-    assert_defaults_except("guest_console");
-    assert_int_equal(parse("guest_console="), 1);
-    assert_string_equal(o.guest_console, "");
-    assert_int_equal(parse("guest_console=abcdefghijklmnopqrstuvwxyz0123456789"), 1);
-    assert_string_equal(o.guest_console, "");
-    assert_log_contains("for guest_console");
 }
 
 static void all_options_together(void **state)
@@ -482,7 +466,6 @@ int main(void)
         cmocka_unit_test(selftest_option),
         cmocka_unit_test(test_exit_option),
         cmocka_unit_test(bench_option),
-        cmocka_unit_test(guest_console_option),
         cmocka_unit_test(all_options_together),
         cmocka_unit_test(bad_value_keeps_earlier_value),
         cmocka_unit_test(smp_zero_keeps_earlier_value),

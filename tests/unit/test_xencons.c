@@ -3,8 +3,7 @@
  * wrote comes out once, in order, across the wrap of the ring and of the 32-bit indexes;
  * a hostile guest's indexes (more than a ring's worth, prod behind cons) never make the
  * reader touch anything outside `out` — the ring sits at the end of a page followed by an
- * inaccessible one, so a stray read faults. Typed input goes into `in` only as far as the
- * guest has made room.
+ * inaccessible one, so a stray read faults.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,38 +142,6 @@ static void hostile_indexes(void **state)
     guarded_free(r);
 }
 
-/* Typed input (xencons_put_input): in order across the wrap, only what fits, nothing at
- * all when the guest's in_cons claims more than a ring's worth is in use. */
-static void input(void **state)
-{
-    (void)state;
-    struct xencons_interface *r = new_ring();
-    char buf[XENCONS_IN_SIZE + 8];
-    for (size_t i = 0; i < sizeof(buf); i++)
-        buf[i] = (char)('a' + i % 26);
-
-    r->in_cons = r->in_prod = 0xfffffff0u;           /* the indexes wrap while we write */
-    assert_int_equal(xencons_put_input(r, buf, 40), 40);
-    assert_int_equal(r->in_prod, 0xfffffff0u + 40);
-    for (unsigned i = 0; i < 40; i++)
-        assert_int_equal(r->in[(0xfffffff0u + i) % XENCONS_IN_SIZE], buf[i]);
-
-    /* The guest has read nothing: only the rest of the ring fits. */
-    assert_int_equal(xencons_put_input(r, buf, sizeof(buf)), XENCONS_IN_SIZE - 40);
-    assert_int_equal(r->in_prod - r->in_cons, XENCONS_IN_SIZE);
-    assert_int_equal(xencons_put_input(r, buf, 1), 0);
-
-    /* Hostile: in_cons far behind in_prod (more than the ring holds). */
-    r->in_cons = r->in_prod - XENCONS_IN_SIZE - 5;
-    XENCONS_RING_IDX before = r->in_prod;
-    assert_int_equal(xencons_put_input(r, buf, 10), 0);
-    assert_int_equal(r->in_prod, before);
-    /* ... or ahead of it. */
-    r->in_cons = r->in_prod + 3;
-    assert_int_equal(xencons_put_input(r, buf, 10), 0);
-    guarded_free(r);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,7 +149,6 @@ int main(void)
         cmocka_unit_test(wraps),
         cmocka_unit_test(full_ring),
         cmocka_unit_test(hostile_indexes),
-        cmocka_unit_test(input),
     };
     unit_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
