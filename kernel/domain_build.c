@@ -5,16 +5,17 @@
  * first free pages above the image. The vCPU starts in 32-bit protected mode at the
  * image's PVH entry with EBX pointing at the start info.
  *
- * An initrd, if given, is the start info's one module (what Linux takes as its initramfs),
- * page-aligned after the memory map.
+ * Modules (Dom0's images and configuration files, a Linux guest's initramfs) follow, each
+ * on a page boundary, listed in the start info with their command lines.
  *
- * The last two pages of guest RAM hold the console ring (HVM_PARAM_CONSOLE_PFN, with an
- * unbound port in HVM_PARAM_CONSOLE_EVTCHN) and the ACPI tables (kernel/guest_acpi.c,
- * found through rsdp_paddr); the memory map marks them reserved so that the guest's
- * allocator leaves them alone. The same map answers XENMEM_memory_map.
+ * The last page of guest RAM holds the console ring (HVM_PARAM_CONSOLE_PFN, with an
+ * unbound port in HVM_PARAM_CONSOLE_EVTCHN), the page below it the ACPI tables
+ * (kernel/guest_acpi.c, found through rsdp_paddr); the memory map marks both reserved so
+ * that the guest's allocator leaves them alone. The same map answers XENMEM_memory_map.
  */
 #include <keel/domain_build.h>
 #include <keel/elf_loader.h>
+#include <keel/guest_acpi.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/xen_abi.h>
@@ -22,7 +23,7 @@
 
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
                                 const char *cmdline, uint64_t mem_bytes, unsigned nr_vcpus,
-                                const void *initrd, size_t initrd_size)
+                                const struct build_module *mods, unsigned nr_mods)
 {
     struct load_plan plan;
     char err[160];
@@ -31,17 +32,32 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         pr_err("error: domain %s: kernel image refused: %s\n", name, err);
         return NULL;
     }
+    if (nr_mods > BUILD_MAX_MODULES) {
+        pr_err("error: domain %s: %u modules, at most %u\n", name, nr_mods, BUILD_MAX_MODULES);
+        return NULL;
+    }
+    /* Above the image: start info, command line, memory map, module list, the modules'
+     * command lines; then each module on a page boundary. */
     size_t cmdlen = strlen(cmdline) + 1;
     uint64_t info = ALIGN_UP(plan.highest, PAGE_SIZE);
     uint64_t cmd_at = info + sizeof(struct hvm_start_info);
     uint64_t map_at = ALIGN_UP(cmd_at + cmdlen, 8);
-    uint64_t mod_at = map_at + XEN_MAX_E820 * sizeof(struct hvm_memmap_table_entry);
-    uint64_t initrd_at = ALIGN_UP(mod_at + sizeof(struct hvm_modlist_entry), PAGE_SIZE);
-    uint64_t end = initrd_at + initrd_size;
-    uint64_t console_at = mem_bytes - 2 * PAGE_SIZE, acpi_at = mem_bytes - PAGE_SIZE;
-    if (end > console_at) {
-        pr_err("error: domain %s: no room for the start info%s above the image at %#llx\n", name,
-               initrd ? " and initrd" : "", (unsigned long long)info);
+    uint64_t mods_at = map_at + XEN_MAX_E820 * sizeof(struct hvm_memmap_table_entry);
+    uint64_t end = mods_at + nr_mods * sizeof(struct hvm_modlist_entry);
+    uint64_t mod_cmd_at[BUILD_MAX_MODULES], mod_at[BUILD_MAX_MODULES];
+    for (unsigned i = 0; i < nr_mods; i++) {
+        mod_cmd_at[i] = end;
+        end += strlen(mods[i].cmdline) + 1;
+    }
+    for (unsigned i = 0; i < nr_mods; i++) {
+        mod_at[i] = ALIGN_UP(end, PAGE_SIZE);
+        end = mod_at[i] + mods[i].size;
+    }
+    uint64_t console_at = mem_bytes - PAGE_SIZE, acpi_at = GUEST_ACPI_GPA(console_at);
+    if (end > acpi_at) {
+        pr_err("error: domain %s: no room for the start info%s above the image at %#llx "
+               "(%llu KiB needed)\n", name, nr_mods ? " and modules" : "",
+               (unsigned long long)info, (unsigned long long)((end - info) >> 10));
         return NULL;
     }
 
@@ -55,8 +71,7 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
             goto fail;
     }
 
-    if (xen_domain_set_layout(d, mem_bytes, console_at, 2 * PAGE_SIZE) ||
-        guest_acpi_build(d, acpi_at))
+    if (xen_domain_set_layout(d, mem_bytes, console_at))
         goto fail;
     struct hvm_start_info si = {
         .magic = HVM_START_MAGIC,
@@ -66,16 +81,24 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         .memmap_entries = d->xen.nr_e820,
         .rsdp_paddr = acpi_at,
     };
-    struct hvm_modlist_entry mod = { .paddr = initrd_at, .size = initrd_size };
-    if (initrd) {
-        si.nr_modules = 1;
-        si.modlist_paddr = mod_at;
+    if (nr_mods) {
+        si.nr_modules = nr_mods;
+        si.modlist_paddr = mods_at;
     }
+    static uint8_t acpi[GUEST_ACPI_SIZE];  /* domains are built one at a time */
+    guest_acpi_tables(acpi, acpi_at, nr_vcpus);
     if (copy_to_guest_phys(d, info, &si, sizeof(si)) ||
         copy_to_guest_phys(d, cmd_at, cmdline, cmdlen) ||
-        (initrd && (copy_to_guest_phys(d, mod_at, &mod, sizeof(mod)) ||
-                    copy_to_guest_phys(d, initrd_at, initrd, initrd_size))))
+        copy_to_guest_phys(d, acpi_at, acpi, sizeof(acpi)))
         goto fail;
+    for (unsigned i = 0; i < nr_mods; i++) {
+        struct hvm_modlist_entry m = { .paddr = mod_at[i], .size = mods[i].size,
+                                       .cmdline_paddr = mod_cmd_at[i] };
+        if (copy_to_guest_phys(d, mods_at + i * sizeof(m), &m, sizeof(m)) ||
+            copy_to_guest_phys(d, mod_cmd_at[i], mods[i].cmdline, strlen(mods[i].cmdline) + 1) ||
+            copy_to_guest_phys(d, mod_at[i], mods[i].data, mods[i].size))
+            goto fail;
+    }
     for (unsigned i = 0; i < d->xen.nr_e820; i++) {
         struct hvm_memmap_table_entry e = { .addr = d->xen.e820[i].addr,
                                             .size = d->xen.e820[i].size,
@@ -92,9 +115,6 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
             plan.elf64 ? "ELF64" : "ELF32",
             (unsigned long long)plan.lowest, (unsigned long long)plan.highest,
             (unsigned long long)plan.pvh_entry);
-    if (initrd)
-        pr_info("domain %u (%s): initrd of %zu KiB at %#llx\n", d->id, name, initrd_size >> 10,
-                (unsigned long long)initrd_at);
     return d;
 fail:
     pr_err("error: domain %s: could not copy the image into guest memory\n", name);

@@ -8,9 +8,9 @@
  * while parsing the MADT (the vCPU starts with the x2APIC already on, and the default
  * xAPIC driver would touch the MMIO page that is not there), and the hardware-reduced
  * FADT keeps it from probing the legacy PIC and PIT. Layouts are the ACPI specification's
- * (6.0 FADT, MADT types 0), written here byte by byte.
+ * (6.0 FADT, MADT types 0), written here byte by byte. Pure: also built into Dom0.
  */
-#include <keel/domain_build.h>
+#include <keel/guest_acpi.h>
 #include <keel/string.h>
 
 #define HDR_LEN   36
@@ -60,13 +60,15 @@ static void finish(uint8_t *t)
     t[9] = checksum(t, len);
 }
 
-int guest_acpi_build(struct domain *d, uint64_t gpa)
+void guest_acpi_tables(uint8_t *page, uint64_t gpa, unsigned nr_vcpus)
 {
-    static uint8_t page[PAGE_SIZE];    /* domains are built one at a time, on the boot CPU */
-    uint32_t madt_len = HDR_LEN + 8 + 8 * d->nr_vcpus;
+    _Static_assert(AT_MADT + HDR_LEN + 8 + 8 * GUEST_ACPI_MAX_VCPUS <= GUEST_ACPI_SIZE,
+                   "the tables fit in their page");
+    if (nr_vcpus > GUEST_ACPI_MAX_VCPUS)
+        nr_vcpus = GUEST_ACPI_MAX_VCPUS;
+    uint32_t madt_len = HDR_LEN + 8 + 8 * nr_vcpus;
 
-    BUILD_BUG_ON(AT_MADT + HDR_LEN + 8 + 8 * MAX_VCPUS_PER_DOMAIN > PAGE_SIZE);
-    memset(page, 0, sizeof(page));
+    memset(page, 0, GUEST_ACPI_SIZE);
 
     uint8_t *rsdp = page + AT_RSDP;
     memcpy(rsdp, "RSD PTR ", 8);
@@ -98,7 +100,7 @@ int guest_acpi_build(struct domain *d, uint64_t gpa)
     uint8_t *madt = page + AT_MADT;
     header(madt, "APIC", madt_len, 4);
     put32(madt + HDR_LEN, 0xfee00000); /* the architectural address; flags 0: no 8259s */
-    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+    for (unsigned i = 0; i < nr_vcpus; i++) {
         uint8_t *e = madt + HDR_LEN + 8 + 8 * i;
         e[0] = 0;                      /* processor local APIC */
         e[1] = 8;
@@ -107,6 +109,4 @@ int guest_acpi_build(struct domain *d, uint64_t gpa)
         put32(e + 4, 1);               /* enabled */
     }
     finish(madt);
-
-    return copy_to_guest_phys(d, gpa, page, sizeof(page));
 }

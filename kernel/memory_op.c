@@ -1,6 +1,7 @@
 /*
- * memory_op: XENMEM_add_to_physmap for the shared_info page, XENMEM_memory_map, and the
- * reservation queries. Everything else is -ENOSYS for now.
+ * memory_op: XENMEM_add_to_physmap for the shared_info page, XENMEM_memory_map, the
+ * reservation queries, and giving back / populating pages (kernel/memory_reservation.c).
+ * Everything else is -ENOSYS for now.
  *
  * Mapping shared_info at a GFN replaces what was there: RAM of the domain is freed (the
  * domain holds one frame less; destroying it later returns the rest, and the
@@ -20,7 +21,7 @@ BUILD_BUG_ON(sizeof(struct xen_e820_entry) != 20);
 
 /* Frames Keel writes through the direct map: replacing them would leave Keel writing a
  * frame the domain no longer has. */
-static bool frame_in_use_by_keel(struct domain *d, paddr_t frame)
+bool xen_frame_used_by_keel(struct domain *d, paddr_t frame)
 {
     if (frame == d->xen.console_ring_pa)
         return true;
@@ -46,7 +47,7 @@ long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
     bool present = p2m_lookup(&d->p2m, gpa, &hpa, &perms);
     if (present && (hpa & PAGE_MASK) == d->xen.shared_info_pa)
         goto out;                              /* there already */
-    if (present && frame_in_use_by_keel(d, hpa & PAGE_MASK)) {
+    if (present && xen_frame_used_by_keel(d, hpa & PAGE_MASK)) {
         rc = -XEN_EBUSY;
         goto out;
     }
@@ -148,9 +149,9 @@ static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
     case XENMEM_current_reservation:
         return (long)d->p2m.nr_owned;          /* RAM frames it holds now */
     case XENMEM_maximum_reservation:
-        return (long)(d->mem_bytes >> PAGE_SHIFT);
+        return (long)READ_ONCE(d->max_pages);
     default:
-        return (long)(d->mem_bytes >> PAGE_SHIFT) - 1;
+        return (long)d->max_gfn;
     }
 }
 
@@ -164,6 +165,10 @@ long do_memory_op(struct vcpu *v, const uint64_t a[5])
         return add_to_physmap(v, cmd, a[1]);
     case XENMEM_memory_map:
         return memory_map(v, a[1]);
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return xen_reservation_op(v, op, cmd >> MEMOP_EXTENT_SHIFT, a[1]);
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:

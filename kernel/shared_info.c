@@ -8,6 +8,7 @@
  */
 #include <keel/xen_abi.h>
 #include <keel/xen_shared.h>
+#include <keel/guest_acpi.h>
 #include <keel/evtchn.h>
 #include <keel/pvclock.h>
 #include <public/vcpu.h>
@@ -64,22 +65,22 @@ void xen_vcpu_init(struct vcpu *v)
     sched_poll_init(v);
 }
 
-int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa,
-                          uint64_t reserved_len)
+int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa)
 {
     struct xen_e820_entry *e = d->xen.e820;
+    uint64_t rsv = GUEST_ACPI_GPA(console_gpa), rsv_end = console_gpa + PAGE_SIZE;
     paddr_t hpa;
     unsigned perms;
 
-    /* RAM below the console page; the page itself (and the ACPI tables after it)
-     * reserved, so that the guest's memory allocator never hands it out (Xen's toolstack
-     * keeps such pages out of RAM too). */
-    e[0] = (struct xen_e820_entry){ .addr = 0, .size = console_gpa, .type = 1 };
-    e[1] = (struct xen_e820_entry){ .addr = console_gpa, .size = reserved_len, .type = 2 };
+    /* RAM below the ACPI page; it and the console page reserved, so that the guest's
+     * memory allocator never hands them out (Xen's toolstack keeps such pages out of RAM
+     * too). The domain's builder writes the ACPI tables there. */
+    e[0] = (struct xen_e820_entry){ .addr = 0, .size = rsv, .type = 1 };
+    e[1] = (struct xen_e820_entry){ .addr = rsv, .size = rsv_end - rsv, .type = 2 };
     d->xen.nr_e820 = 2;
-    if (console_gpa + reserved_len < ram_end)
-        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = console_gpa + reserved_len,
-                                   .size = ram_end - console_gpa - reserved_len, .type = 1 };
+    if (rsv_end < ram_end)
+        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = rsv_end,
+                                   .size = ram_end - rsv_end, .type = 1 };
     if (!p2m_lookup(&d->p2m, console_gpa, &hpa, &perms))
         return -XEN_EINVAL;
     d->xen.console_ring_pa = hpa & PAGE_MASK;

@@ -29,10 +29,19 @@ static inline int xen_self_only(const struct domain *d, uint32_t domid)
 
 /* ---- hypercalls (a[] as decoded by hypercall_dispatch; v->xen.hc_compat: 32-bit) */
 long do_memory_op(struct vcpu *v, const uint64_t a[5]);
+/* XENMEM_{increase,decrease}_reservation, populate_physmap (kernel/memory_reservation.c). */
+long xen_reservation_op(struct vcpu *v, unsigned op, uint64_t start, uint64_t arg);
+/* Frames Keel writes through the direct map (vcpu_info, console ring): never given back. */
+bool xen_frame_used_by_keel(struct domain *d, paddr_t frame);
 long do_xen_version(struct vcpu *v, const uint64_t a[5]);
 long do_vcpu_op(struct vcpu *v, const uint64_t a[5]);
+/* VCPUOP_initialise/up/down/is_up on t (kernel/vcpu_updown.c). */
+long vcpu_op_updown(struct vcpu *v, struct vcpu *t, int cmd, uint64_t arg);
+/* On t's own CPU, as its pending start is applied: registers from VCPUOP_initialise. */
+void vcpu_start_from_ctx(struct vcpu *v);
 long do_event_channel_op(struct vcpu *v, const uint64_t a[5]);
 long do_hvm_op(struct vcpu *v, const uint64_t a[5]);
+long do_domctl(struct vcpu *v, const uint64_t a[5]);          /* Dom0 only */
 long xen_sched_poll(struct vcpu *v, uint64_t arg);     /* SCHEDOP_poll */
 /* Something would be delivered if the vCPU ran now (SCHEDOP_block/poll, HLT). */
 bool xen_events_need_delivery(struct vcpu *v);
@@ -49,9 +58,9 @@ int xen_domain_init(struct domain *d);          /* after the vCPUs exist */
 void xen_domain_shutdown(struct domain *d);     /* stops timers */
 void xen_vcpu_down(struct vcpu *v);             /* HLT with interrupts off */
 void xen_domain_destroy(struct domain *d);      /* unlisted already; before vCPUs go */
-/* The guest's memory map, also behind XENMEM_memory_map; the console ring page. */
-int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa,
-                          uint64_t reserved_len);
+/* The guest's memory map, also behind XENMEM_memory_map; the console ring page. The page
+ * below the console ring is reserved too: the guest's ACPI tables (keel/guest_acpi.h). */
+int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa);
 
 /* ---- shared_info and upcalls (kernel/shared_info.c) */
 void xen_latch_compat(struct vcpu *v);          /* the layouts follow the caller's mode */

@@ -1,6 +1,6 @@
 /*
  * guest-xen-memory: memory_op and hvm_op.
- *  - XENMEM_memory_map: RAM below the console ring page, the ring and ACPI pages reserved, the same
+ *  - XENMEM_memory_map: RAM below the ACPI page, it and the console ring page reserved, the same
  *    as the start info's map; a short buffer gets the first entries;
  *  - reservations: current (RAM frames held), maximum, highest GFN; another or no domain;
  *  - XENMEM_add_to_physmap(shared_info): mapped over a page of our RAM, which the domain
@@ -51,7 +51,7 @@ static void check_memory_map(uint64_t *console_gpa)
     test_check(same && e[0].addr == 0 && e[0].type == 1 && e[1].type == 2 &&
                e[1].size == 8192 && e[1].addr == e[0].size,
                "xen-mem-map", "rc %ld, %u entries (start info %u)", rc, m.nr_entries, n);
-    *console_gpa = e[1].addr;
+    *console_gpa = e[1].addr + 4096;              /* the ACPI page, then the console ring */
 
     struct xen_e820_entry one[2];
     memset(one, 0x5a, sizeof(one));

@@ -2,7 +2,7 @@
 # bad), reproducible from the seed; the hypervisor answers all of them, still works
 # afterwards, and gets every frame back (tests/guests/guest-xen-fuzz.c).
 NAME=xen-fuzz
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-fuzz.elf mem=16M seed=1 rounds=200000")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 TIMEOUT_QEMU=180

@@ -2,7 +2,7 @@
 # all down has powered off (Xen's HVM rule; Linux as a PVH guest powers off this way).
 # The AP halting first must not stop the domain; the BSP halting then powers it off.
 NAME=xen-halt-off
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-halt-off.elf mem=16M vcpus=2")
 TARGETS=(qemu-bios-smp1 qemu-bios-smp4 bochs-smp2)
 EXPECT=(
