@@ -115,17 +115,14 @@ $(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
 linux-guest: deps-linux
 	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
 
-# Boots Keel with the Linux guest, its hvc0 console on this terminal (lines prefixed
-# "[vmlinux]"). Until Dom0 exists, Keel starts Linux directly as a boot module; the
-# initramfs is its start-info module. LINUX_VCPUS=N, LINUX_MEM=..., LINUX_ARGS=...
-LINUX_VCPUS ?= 2
-LINUX_MEM ?= 256M
-LINUX_ARGS ?= console=hvc0 earlyprintk=xen
+# Boots Keel, Dom0, and the Linux DomU Dom0 creates from tools/dom0/examples/linux.cfg:
+# its hvc0 console on this terminal through Dom0's console backend ("[linux] ..." lines);
+# after its poweroff Dom0's shell takes commands (e.g. `create linux.cfg vcpus=1`).
 run-linux: deps-linux
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf linux-guest
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf dom0 linux-guest
 	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE)" \
-		$(LINUX_DIR)/vmlinux "mem=$(LINUX_MEM) vcpus=$(LINUX_VCPUS) initrd=initramfs.cpio.gz $(LINUX_ARGS)" \
-		$(LINUX_DIR)/initramfs.cpio.gz ""
+		$(BUILD)/dom0/dom0.elf "rc=linux.rc" $(EX)/linux.rc "" $(EX)/linux.cfg "" \
+		$(LINUX_DIR)/vmlinux "" $(LINUX_DIR)/initramfs.cpio.gz ""
 	bash tools/run-qemu.sh --iso $(BUILD)/keel-linux.iso --smp $(SMP) --mem 1024
 
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
