@@ -20,9 +20,10 @@
 #include <keel/sched.h>
 #include <arch/cpu.h>
 
-bool domain_pause_others(struct vcpu *v)
+/* Stops every vCPU of d but `self` (NULL: all of them). */
+static bool pause(struct domain *d, struct vcpu *self)
 {
-    struct domain *d = v->dom;
+    struct vcpu *v = self;
     uint32_t idle = 0;
     uint64_t seq[MAX_VCPUS_PER_DOMAIN];
 
@@ -46,6 +47,19 @@ bool domain_pause_others(struct vcpu *v)
             cpu_relax();
     }
     return true;
+}
+
+bool domain_pause_others(struct vcpu *v)
+{
+    return pause(v->dom, v);
+}
+
+/* From outside the domain (tearing down another domain's grants): waits its turn while
+ * one of d's vCPUs holds the pause; that vCPU's hypercall never waits for us. */
+void domain_pause_all(struct domain *d)
+{
+    while (!pause(d, NULL))
+        cpu_relax();
 }
 
 /* The paused vCPUs that are runnable kept bouncing through their run queues: they simply

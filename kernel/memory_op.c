@@ -1,8 +1,8 @@
 /*
- * memory_op: XENMEM_add_to_physmap for the shared_info page, XENMEM_memory_map, and the
- * reservation queries. Everything else is -ENOSYS for now.
+ * memory_op: XENMEM_add_to_physmap for the shared_info page and grant-table frames,
+ * XENMEM_memory_map, and the reservation queries. Everything else is -ENOSYS for now.
  *
- * Mapping shared_info at a GFN replaces what was there: RAM of the domain is freed (the
+ * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was there: RAM of the domain is freed (the
  * domain holds one frame less; destroying it later returns the rest, and the
  * shared_info frame, which Keel owns and frees itself), and a previous mapping of
  * shared_info elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
@@ -12,29 +12,36 @@
  */
 #include <keel/xen_abi.h>
 #include <keel/string.h>
+#include <keel/grant_table.h>
 #include <public/memory.h>
 
 BUILD_BUG_ON(sizeof(struct xen_add_to_physmap) != 24);
 BUILD_BUG_ON(sizeof(struct compat_add_to_physmap) != 16);
 BUILD_BUG_ON(sizeof(struct xen_e820_entry) != 20);
 
-/* Frames Keel writes through the direct map: replacing them would leave Keel writing a
- * frame the domain no longer has. */
-static bool frame_in_use_by_keel(struct domain *d, paddr_t frame)
+/* Frames that must not leave the domain's p2m at a GFN add_to_physmap replaces: the ones
+ * Keel writes through the direct map (replacing them would leave Keel writing a frame
+ * the domain no longer has), pages in use through a grant (another domain maps them or
+ * is copying them), and grant mappings of other domains' pages (they go with unmap). */
+static bool frame_busy(struct domain *d, paddr_t frame, unsigned perms)
 {
-    if (frame == d->xen.console_ring_pa)
+    if (frame == d->xen.console_ring_pa || gnttab_frame_pinned(d, frame))
         return true;
+    if (!(perms & P2M_OWNED) && frame != d->xen.shared_info_pa)
+        return !gnttab_is_table_frame(d, frame);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i]->xen.vcpu_info_frame == frame)
             return true;
     return false;
 }
 
-long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
+/* Maps a frame Keel owns for the domain (shared_info, a grant-table frame) at gfn, where
+ * *slot records its current GFN; grant_idx < 0 for shared_info. */
+static long map_keel_frame(struct vcpu *v, uint64_t gfn, int grant_idx)
 {
     struct domain *d = v->dom;
-    uint64_t gpa = gfn << PAGE_SHIFT;
-    paddr_t hpa;
+    uint64_t gpa = gfn << PAGE_SHIFT, *slot = &d->xen.shared_info_gfn;
+    paddr_t hpa, pa = d->xen.shared_info_pa;
     unsigned perms;
     long rc = 0;
 
@@ -42,29 +49,47 @@ long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
         return -XEN_EINVAL;
     if (!domain_pause_others(v))
         return HYPERCALL_RETRY;
-    /* Looked at with the other vCPUs stopped: none can register a vcpu_info meanwhile. */
+    /* Looked at with the other vCPUs stopped (none can register a vcpu_info meanwhile)
+     * and the grant lock held (no other domain starts using one of its pages). */
+    unsigned long gf = gnttab_lock_all();
+    if (grant_idx >= 0 && !(pa = gnttab_frame_for_map(d, (unsigned)grant_idx, &slot))) {
+        rc = -XEN_EINVAL;
+        goto out;
+    }
     bool present = p2m_lookup(&d->p2m, gpa, &hpa, &perms);
-    if (present && (hpa & PAGE_MASK) == d->xen.shared_info_pa)
+    hpa &= PAGE_MASK;
+    if (present && hpa == pa)
         goto out;                              /* there already */
-    if (present && frame_in_use_by_keel(d, hpa & PAGE_MASK)) {
+    if (present && frame_busy(d, hpa, perms)) {
         rc = -XEN_EBUSY;
         goto out;
     }
-    if (present)
-        rc = p2m_unmap(&d->p2m, gpa, PAGE_SIZE);   /* frees the RAM frame */
-    if (!rc && d->xen.shared_info_gfn != SHINFO_GFN_NONE) {
-        p2m_unmap(&d->p2m, d->xen.shared_info_gfn << PAGE_SHIFT, PAGE_SIZE);
-        d->xen.shared_info_gfn = SHINFO_GFN_NONE;
+    if (present) {
+        /* Another Keel frame there loses its place; RAM is freed. */
+        if (hpa == d->xen.shared_info_pa)
+            d->xen.shared_info_gfn = SHINFO_GFN_NONE;
+        gnttab_forget_gfn(d, gfn);
+        rc = p2m_unmap(&d->p2m, gpa, PAGE_SIZE);
+    }
+    if (!rc && *slot != SHINFO_GFN_NONE) {
+        p2m_unmap(&d->p2m, *slot << PAGE_SHIFT, PAGE_SIZE);
+        *slot = SHINFO_GFN_NONE;
     }
     if (!rc)
-        rc = p2m_map(&d->p2m, gpa, d->xen.shared_info_pa, PAGE_SIZE, P2M_R | P2M_W, false);
+        rc = p2m_map(&d->p2m, gpa, pa, PAGE_SIZE, P2M_R | P2M_W, false);
     if (!rc)
-        d->xen.shared_info_gfn = gfn;
+        *slot = gfn;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         hvm->flush_guest_tlb(d->vcpus[i]);
 out:
+    gnttab_unlock_all(gf);
     domain_unpause(d);
     return rc;
+}
+
+long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
+{
+    return map_keel_frame(v, gfn, -1);
 }
 
 static long add_to_physmap(struct vcpu *v, uint64_t cmd, uint64_t arg)
@@ -98,6 +123,9 @@ static long add_to_physmap(struct vcpu *v, uint64_t cmd, uint64_t arg)
             return -XEN_EINVAL;                /* one page */
         return xen_map_shared_info(v, gpfn);
     case XENMAPSPACE_grant_table:
+        if (idx & XENMAPIDX_grant_table_status)
+            return -XEN_EINVAL;                /* v1 tables have no status frames */
+        return idx >= GNTTAB_MAX_FRAMES ? -XEN_EINVAL : map_keel_frame(v, gpfn, (int)idx);
     case XENMAPSPACE_gmfn:
     case XENMAPSPACE_gmfn_range:
     case XENMAPSPACE_dev_mmio:

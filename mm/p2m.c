@@ -331,7 +331,7 @@ bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
             return false;
         if (l == 1 || is_leaf(f, e, l)) {
             *hpa = addr_of(f, e, l) + (gpa & (LEVEL_SIZE(l) - 1));
-            *perms = perms_of(f, e);
+            *perms = perms_of(f, e) | (owned_of(f, e) ? P2M_OWNED : 0);
             return true;
         }
         t = table(addr_of(f, e, l));

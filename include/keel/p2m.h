@@ -20,6 +20,9 @@ struct p2m {
 };
 
 #define P2M_MAX_GPA (1ull << 48)
+/* In the perms p2m_lookup reports: the frame belongs to the domain (the ownership bit),
+ * as opposed to a frame Keel or another domain lent it (shared_info, a grant map). */
+#define P2M_OWNED 8u
 
 int p2m_init(struct p2m *p, const struct p2m_format *fmt);
 /* Maps [gpa, gpa+size) to [hpa, hpa+size) with the largest pages alignment allows.
