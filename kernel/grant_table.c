@@ -20,6 +20,7 @@
 #include <keel/frame.h>
 #include <keel/heap.h>
 #include <keel/string.h>
+#include <keel/printk.h>
 #include <arch/paging.h>
 #include <public/memory.h>
 
@@ -85,11 +86,15 @@ static struct gnttab *mapper_of(struct domain *d)
     return NULL;
 }
 
-static void drop_maps_of(struct gnttab *t, struct domain *granter)
+static unsigned drop_maps_of(struct gnttab *t, struct domain *granter)
 {
+    unsigned n = 0;
     for (unsigned i = 0; i < GNTTAB_MAPTRACK; i++)
-        if (t->maptrack[i].granter && (!granter || t->maptrack[i].granter == granter))
+        if (t->maptrack[i].granter && (!granter || t->maptrack[i].granter == granter)) {
             gnttab_drop_map(t->d, &t->maptrack[i]);
+            n++;
+        }
+    return n;
 }
 
 void gnttab_domain_destroy(struct domain *d)
@@ -117,8 +122,10 @@ void gnttab_domain_destroy(struct domain *d)
         struct domain *m = t->d;
         domain_pause_all(m);
         f = gnttab_lock_all();
-        drop_maps_of(t, d);
+        unsigned n = drop_maps_of(t, d);
         gnttab_unlock_all(f);
+        pr_info("domain %u (%s): grant teardown: %u mapping%s of its pages dropped from domain %u\n",
+                d->id, d->name, n, n == 1 ? "" : "s", m->id);
         for (unsigned i = 0; i < m->nr_vcpus; i++)
             hvm->flush_guest_tlb(m->vcpus[i]);
         domain_unpause(m);
