@@ -21,7 +21,7 @@ UNIT_CFLAGS   := -DKEEL_HOST_TEST -Iinclude -Iarch/x86/include -std=gnu11 -Wall 
 UNIT_LDLIBS   := -lcmocka
 
 UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
-                 test_evtchn test_pvclock test_xencons test_hypercall_page
+                 test_evtchn test_pvclock test_xencons test_hypercall_page test_grant
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -39,6 +39,7 @@ UNIT_SRC_test_evtchn    := kernel/evtchn.c kernel/evtchn_2l.c
 UNIT_SRC_test_pvclock   := kernel/pvclock_scale.c
 UNIT_SRC_test_xencons   := kernel/xencons_ring.c
 UNIT_SRC_test_hypercall_page := kernel/hypercall_page.c
+UNIT_SRC_test_grant     := kernel/grant_entry.c
 
 UNIT_COMMON   := tests/unit/fake_kernel.c
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
