@@ -173,10 +173,15 @@ int16_t gnttab_copy_one(struct vcpu *v, struct gnttab_copy *op)
     if (rc)
         return rc;
     rc = claim(v, &op->dest, dg, true, &dst);
-    if (!rc)
-        memmove((uint8_t *)phys_to_virt(dst.frame) + op->dest.offset,
-                (uint8_t *)phys_to_virt(src.frame) + op->source.offset, op->len);
-    if (dst.rd && !rc)
+    if (!rc) {
+        uint8_t *d = (uint8_t *)phys_to_virt(dst.frame) + op->dest.offset;
+        const uint8_t *s = (uint8_t *)phys_to_virt(src.frame) + op->source.offset;
+        if (d + op->len <= s || s + op->len <= d)
+            memcpy(d, s, op->len);             /* rep movsb */
+        else
+            memmove(d, s, op->len);            /* the same page on both sides */
+    }
+    if (dst.rd)
         release(dst.rd, dst.ref, false);
     if (src.rd)
         release(src.rd, src.ref, true);

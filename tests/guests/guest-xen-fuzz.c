@@ -9,7 +9,9 @@
  * stay off (a random callback vector must not hit us), sched_op is only yield (no
  * shutdown, no blocking forever), console_io is left out (it would print noise), and
  * every address the hypervisor may write to later — shared_info's GFN, a vcpu_info, a
- * runstate area, the hypercall page — is inside the scratch area or not ours.
+ * runstate area, the hypercall page, a grant-table frame — is inside the scratch area or
+ * not ours, and so is everything grant_table_op writes (operation results, frame lists,
+ * copy destinations; see grant_args, which keeps grant_table_op's array out of page 0).
  * At the end, a few calls must still work as they should.
  */
 #include <guest/guest.h>
@@ -81,10 +83,36 @@ static unsigned long safe_gfn(void)
                      : 0x40000 + rnd() % 0x10000;                  /* outside RAM */
 }
 
+/* grant_table_op: the operations are written back (status, handle), so an array in
+ * scratch must end inside it; a huge count only with an array we do not have. A copy's
+ * destination frame is a page of scratch or none of ours. (A destination named by one
+ * of our own grants is whatever the scrambled table says: frame 0, which we do not use,
+ * or far outside our memory, but for a 2^-20 chance per entry of a random frame.) */
+static void grant_args(unsigned long a[5])
+{
+    unsigned long end = (unsigned long)scratch + sizeof(scratch);
+    a[0] = rnd() % 4 ? rnd() % 13 : a[0];
+    a[2] = rnd() % 4 ? rnd() % 6 : int_arg();
+    /* Not page 0 or the top of our memory: what earlier calls left there would make
+     * copies into our own pages. */
+    a[1] = rnd() % 8 ? (unsigned long)scratch + rnd() % (SCRATCH_PAGES * 4096)
+                     : rnd() & 1 ? 0x40000000ul + (rnd() % 0x100000) : 0x8000000000000000ul | rnd();
+    if (a[1] >= (unsigned long)scratch && a[1] < end) {
+        if (a[2] > (end - a[1]) / 40)
+            a[2] = (end - a[1]) / 40;
+        if (a[0] == 5)
+            for (unsigned long i = 0; i < a[2]; i++) {
+                uint8_t *op = (uint8_t *)(a[1] + 40 * i);
+                if (!(op[34] & 2))                 /* dest by frame number */
+                    *(uint64_t *)(op + 16) = safe_gfn();
+            }
+    }
+}
+
 static void one(void)
 {
-    static const unsigned long nrs[] = { 12, 17, 24, 29, 32, 34, 18 };
-    unsigned long nr = rnd() % 4 ? nrs[rnd() % 6] : rnd() % 70;
+    static const unsigned long nrs[] = { 12, 17, 20, 24, 29, 32, 34, 18 };
+    unsigned long nr = rnd() % 4 ? nrs[rnd() % 7] : rnd() % 70;
     unsigned long a[5] = { rnd() % 3 ? rnd() % 16 : int_arg(), int_arg(), int_arg(),
                            int_arg(), int_arg() };
 
@@ -105,6 +133,8 @@ static void one(void)
             *(uint32_t *)(a[2] + 8) = (uint32_t)(rnd() % 4200);
         }
     }
+    if (nr == 20)
+        grant_args(a);
     if (nr == 12 && (a[0] & 0x3f) == 7 && a[1] >= (unsigned long)scratch &&
         a[1] < (unsigned long)scratch + sizeof(scratch) - 24)
         /* add_to_physmap: one page of scratch or none of ours (moving shared_info between
