@@ -11,6 +11,8 @@
  *    taken), frames that are not ours, handles, the maptrack limit (256 maps in one
  *    batch, which Keel continues in pieces), copy offsets/lengths/domains/pages;
  *  - grant copy of 1 MiB through 256 grefs, checksum compared;
+ *  - the same calls from 32-bit code: setup_table's frame list of 4-byte GFNs, the 24-byte
+ *    compat copy layout, map/unmap (whose layout is the same);
  *  - BENCH <vendor>/grant_map_unmap and grant_copy_4k (instructions under the bench runner).
  */
 #include <guest/guest.h>
@@ -284,6 +286,53 @@ static void check_copy(void)
         xen_grant_end(100 + i);
 }
 
+/* From compatibility mode (guest/xen_hv.h: xen_hypercall32): the 32-bit layouts. */
+struct compat_setup { domid_t dom; uint32_t nr_frames; int16_t status; uint32_t frame_list; };
+struct compat_copy_ptr { uint32_t u; domid_t domid; uint16_t offset; };
+struct compat_copy { struct compat_copy_ptr source, dest; uint16_t len, flags; int16_t status; };
+_Static_assert(sizeof(struct compat_setup) == 16, "compat setup_table");
+_Static_assert(sizeof(struct compat_copy) == 24, "compat copy");
+
+static uint32_t p32(const void *p) { return (uint32_t)(uintptr_t)p; }
+
+static void check_compat(void)
+{
+    uint32_t gfns[3] = { 1, 1, 1 };
+    struct compat_setup s = { .dom = DOMID_SELF, .nr_frames = 2, .frame_list = p32(gfns), .status = 99 };
+    long rc = xen_hypercall32(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, p32(&s), 1, 0, 0);
+    test_check(rc == 0 && s.status == 0 && gfns[0] == gfn(table[0]) && gfns[1] == gfn(table[1]) &&
+               gfns[2] == 1, "grant-compat-setup", "rc %ld st %d gfns %x %x %x", rc, s.status,
+               gfns[0], gfns[1], gfns[2]);
+
+    for (int i = 0; i < 64; i++)
+        data[i] = (uint8_t)(0xc0 + i);
+    memset(big_dst, 0, 64);
+    xen_grant_access(60, self, data, 1);
+    struct compat_copy c[2] = {
+        { .source = { 60, self, 4 }, .dest = { (uint32_t)gfn(big_dst), DOMID_SELF, 8 },
+          .len = 16, .flags = GNTCOPY_source_gref, .status = 99 },
+        { .source = { 60, self, 4090 }, .dest = { (uint32_t)gfn(big_dst), DOMID_SELF, 0 },
+          .len = 16, .flags = GNTCOPY_source_gref, .status = 99 },
+    };
+    rc = xen_hypercall32(__HYPERVISOR_grant_table_op, GNTTABOP_copy, p32(c), 2, 0, 0);
+    int same = 1;
+    for (int i = 0; i < 16; i++)
+        same &= big_dst[8 + i] == data[4 + i];
+    test_check(rc == 0 && c[0].status == 0 && c[1].status == GNTST_bad_copy_arg && same &&
+               big_dst[7] == 0 && big_dst[24] == 0, "grant-compat-copy", "rc %ld st %d %d same %d",
+               rc, c[0].status, c[1].status, same);
+
+    struct gnttab_map_grant_ref m = { .host_addr = map_gpa, .flags = GNTMAP_host_map | GNTMAP_readonly,
+                                      .ref = 60, .dom = self, .status = 99 };
+    rc = xen_hypercall32(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, p32(&m), 1, 0, 0);
+    uint8_t seen = ((volatile uint8_t *)map_gpa)[5];
+    struct gnttab_unmap_grant_ref u = { .host_addr = map_gpa, .handle = m.handle, .status = 99 };
+    long rc2 = xen_hypercall32(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, p32(&u), 1, 0, 0);
+    test_check(rc == 0 && m.status == 0 && seen == data[5] && rc2 == 0 && u.status == 0 &&
+               xen_grant_end(60) == 0, "grant-compat-map", "rc %ld st %d seen %x, rc %ld st %d",
+               rc, m.status, seen, rc2, u.status);
+}
+
 static void benches(void)
 {
     uint32_t h;
@@ -323,5 +372,6 @@ void guest_main(void)
     check_map();
     check_map_errors();
     check_copy();
+    check_compat();
     benches();
 }
