@@ -1,8 +1,9 @@
 # xen-grant: grant_table_op within one domain (tests/guests/guest-xen-grant.c): table
-# setup and query, XENMAPSPACE_grant_table, map/unmap/revoke of a grant to itself, read-only
-# grants, every bad argument with its exact GNTST_* status or -errno, the maptrack limit
-# with a continued batch, grant copy of 1 MiB with a checksum, the 32-bit layouts; BENCH lines for map+unmap
-# and a 4 KiB copy. Every frame comes back when the domain is destroyed.
+# setup and query, XENMAPSPACE_grant_table, map/unmap/revoke of a grant to itself,
+# read-only grants, every bad argument with its exact GNTST_* status or -errno, the
+# maptrack limit with a continued batch, grant copy of 1 MiB with a checksum, the 32-bit
+# layouts; BENCH lines for map+unmap and a 4 KiB copy. Every frame comes back when the
+# domain is destroyed.
 NAME=xen-grant
 CMDLINE="loglvl=info"
 MODULES=("build/guests/guest-xen-grant.elf mem=16M")
