@@ -2,8 +2,8 @@
  * memory_op: XENMEM_add_to_physmap for the shared_info page and grant-table frames,
  * XENMEM_memory_map, and the reservation queries. Everything else is -ENOSYS for now.
  *
- * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was there: RAM of the domain is freed (the
- * domain holds one frame less; destroying it later returns the rest, and the
+ * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was
+ * there: RAM of the domain is freed (the domain holds one frame less; destroying it later returns the rest, and the
  * shared_info frame, which Keel owns and frees itself), and a previous mapping of
  * shared_info elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
  * (Linux uses a page of its own RAM): that keeps a guest from making Keel build page

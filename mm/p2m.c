@@ -315,9 +315,11 @@ bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t
 /* Lock-free: entries change atomically (a split installs a complete table in one store)
  * and tables are freed only when the whole p2m is destroyed, when no vCPU runs. This is on
  * the exit path (every guest memory access of a hypercall).
- * Invariant this relies on: a guest frame is unmapped (and freed) only while no vCPU of
- * the domain runs (domain destruction today); unmapping from a live domain (ballooning,
- * grant unmap) must first take a reference on the frames hypercalls are copying. */
+ * Invariant this relies on: a mapping is removed from a live domain only while no other
+ * vCPU of it runs (kernel/domain_pause.c: add_to_physmap replacing RAM, grant unmap, and
+ * a granter's teardown pausing the domains that map its pages), and every vCPU's TLB is
+ * flushed before it runs again; a frame a hypercall may still be copying is never freed
+ * under it. */
 bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
 {
     const struct p2m_format *f = p->fmt;
