@@ -4,7 +4,7 @@
  *     ready: GNTST_general_error); the granter's magic is there.
  *  2. Bad arguments against a real foreign domain: a ref it did not grant, a writable map
  *     or copy of a read-only grant, a frame number of another domain (permission
- *     denied), a domain that does not exist.
+ *     denied), a domain that does not exist; its table is not ours to query or set up.
  *  3. After the granter's acknowledgement (it failed to revoke while we held the map):
  *     writes a pattern, copies the 1 MiB buffer through 256 grant copies, writes the
  *     checksum, unmaps (a second unmap is GNTST_bad_handle).
@@ -49,6 +49,14 @@ void guest_main(void)
     r[4] = xen_grant_copy(&c);                               /* into a read-only grant */
     r[5] = xen_grant_map(peer, PAIR_REF_BUF, gpa + 4096, GNTMAP_host_map | GNTMAP_readonly, &h2);
     int u = r[5] == GNTST_okay ? xen_grant_unmap(gpa + 4096, h2) : -99;
+    struct gnttab_query_size q = { .dom = peer };
+    uint64_t gfns[1];
+    struct gnttab_setup_table s = { .dom = peer, .nr_frames = 1, .frame_list = (uintptr_t)gfns };
+    long qr = xen_grant_table_op(GNTTABOP_query_size, &q, 1);
+    long sr = xen_grant_table_op(GNTTABOP_setup_table, &s, 1);
+    test_check(qr == 0 && q.status == GNTST_permission_denied && sr == 0 &&
+               s.status == GNTST_permission_denied, "grantee-foreign-table",
+               "query %ld/%d setup %ld/%d", qr, q.status, sr, s.status);
     test_check(r[0] == GNTST_general_error && r[1] == GNTST_general_error && r[2] == GNTST_bad_domain &&
                r[3] == GNTST_permission_denied && r[4] == GNTST_general_error && r[5] == GNTST_okay &&
                u == GNTST_okay, "grantee-foreign-errors", "%d %d %d %d %d %d unmap %d",

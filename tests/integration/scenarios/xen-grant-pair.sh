@@ -13,6 +13,7 @@ TARGETS=(qemu-bios-smp1 qemu-bios-smp4 bochs-smp2)
 EXPECT=(
     '\[guest-xen-grantee\] PASS grantee-mapped$'
     '\[guest-xen-grantee\] PASS grantee-foreign-errors$'
+    '\[guest-xen-grantee\] PASS grantee-foreign-table$'
     '\[guest-xen-granter\] PASS granter-peer-mapped$'
     '\[guest-xen-granter\] PASS granter-revoke-refused$'
     '\[guest-xen-grantee\] PASS grantee-acked$'
@@ -23,7 +24,7 @@ EXPECT=(
     '\[guest-xen-granter\] PASS granter-revoked$'
     '\[guest-xen-grantee\] PASS grantee-stale-ref$'
     '\[guest-xen-granter\] DONE 7 passed, 0 failed'
-    '\[guest-xen-grantee\] DONE 6 passed, 0 failed'
+    '\[guest-xen-grantee\] DONE 7 passed, 0 failed'
     '^guests: 2 domains destroyed; .*nothing leaked'
 )
 REJECT=('FAIL' 'guest exception' 'panic')
