@@ -21,7 +21,8 @@ UNIT_CFLAGS   := -DKEEL_HOST_TEST -Iinclude -Iarch/x86/include -std=gnu11 -Wall 
 UNIT_LDLIBS   := -lcmocka
 
 UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
-                 test_evtchn test_pvclock test_xencons test_hypercall_page test_grant
+                 test_evtchn test_pvclock test_xencons test_hypercall_page test_grant \
+                 test_grant_ops
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -40,6 +41,9 @@ UNIT_SRC_test_pvclock   := kernel/pvclock_scale.c
 UNIT_SRC_test_xencons   := kernel/xencons_ring.c
 UNIT_SRC_test_hypercall_page := kernel/hypercall_page.c
 UNIT_SRC_test_grant     := kernel/grant_entry.c
+# Grant map/unmap/copy/teardown on the real p2m (NPT format) and the fake frames.
+UNIT_SRC_test_grant_ops := kernel/grant_table.c kernel/grant_map.c kernel/grant_entry.c mm/p2m.c \
+                           svm/npt.c tests/unit/fake_frames.c
 
 UNIT_COMMON   := tests/unit/fake_kernel.c
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
