@@ -81,14 +81,18 @@ iso: $(BUILD)/keel.iso
 # Boots Keel in QEMU (AMD-V under TCG), serial console on this terminal. UEFI=1 boots
 # through OVMF; UEFI=native boots keel.efi from an ESP image with OVMF, no GRUB (boot/efi/);
 # SMP=N sets the CPU count. Ctrl-A X quits QEMU.
-# Demo guests for `make run` until Dom0 exists: two domains pinging each other over an
-# event channel, and a two-vCPU guest playing IPI ping-pong. RUN_MODULES= for none.
-RUN_MODULES ?= $(BUILD)/guests/guest-xen-ping.elf "mem=16M peer=2 rounds=100" \
-               $(BUILD)/guests/guest-xen-pong.elf "mem=16M peer=1 rounds=100" \
-               $(BUILD)/guests/guest-smp.elf "mem=16M vcpus=2"
+# `make run` boots Dom0 (tools/dom0), which creates two demo DomUs from their configs
+# (tools/dom0/examples): they ping-pong over an event channel, their consoles come out
+# through Dom0 prefixed by name, then Dom0's shell takes commands on this terminal.
+# RUN_MODULES= replaces the module list (the first module is Dom0; with CMDLINE="dom0=off"
+# each module runs as a guest of its own).
+EX := tools/dom0/examples
+RUN_MODULES ?= $(BUILD)/dom0/dom0.elf "rc=demo.rc" $(EX)/demo.rc "" $(EX)/ping.cfg "" \
+               $(EX)/pong.cfg "" $(BUILD)/guests/guest-xen-ping.elf "" \
+               $(BUILD)/guests/guest-xen-pong.elf ""
 
 run: deps-run
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests $(if $(filter native,$(UEFI)),$(BUILD)/keel.efi)
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf guests dom0 $(if $(filter native,$(UEFI)),$(BUILD)/keel.efi)
 ifeq ($(UEFI),native)
 	bash tools/mkesp.sh $(BUILD)/keel-esp.img $(BUILD)/keel.efi $(BUILD)/keel.elf "$(CMDLINE)" $(RUN_MODULES)
 	bash tools/run-qemu.sh --esp $(BUILD)/keel-esp.img --smp $(SMP)
@@ -100,11 +104,12 @@ endif
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests efi-test-images efi-host-test
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests dom0 efi-test-images efi-host-test
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include tools/dom0/dom0.mk
 include boot/efi/efi.mk
 
 bench: deps-run

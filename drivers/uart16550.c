@@ -8,6 +8,7 @@
 #include <arch/io.h>
 
 #define UART_THR 0   /* transmit holding (DLAB=0) */
+#define UART_RBR 0   /* receive buffer (DLAB=0) */
 #define UART_DLL 0   /* divisor low (DLAB=1) */
 #define UART_IER 1
 #define UART_DLH 1
@@ -17,6 +18,7 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
+#define LSR_DR   (1 << 0)   /* a received byte is waiting */
 #define LSR_THRE (1 << 5)   /* room for another byte */
 #define LSR_TEMT (1 << 6)   /* everything has left the wire */
 
@@ -55,7 +57,15 @@ static void uart_flush(void)
         __asm__ volatile("pause");
 }
 
-static struct console uart_console = { .name = "uart", .write = uart_write, .flush = uart_flush };
+static int uart_getc(void)
+{
+    if (!(inb(uart_port + UART_LSR) & LSR_DR))
+        return -1;
+    return inb(uart_port + UART_RBR);
+}
+
+static struct console uart_console = { .name = "uart", .write = uart_write, .flush = uart_flush,
+                                       .getc = uart_getc };
 
 static bool uart_init(uint16_t port)
 {

@@ -10,12 +10,13 @@
  * Module command line: "<file name> [mem=<N>M] [vcpus=<N>] [cpu=<N>] [wait=<name>] [...]":
  * the file name (without .elf) names the domain, vcpus= gives it more vCPUs (started by
  * the guest with INIT-SIPI), cpu= pins its vCPUs to one CPU (else they are spread), wait=
- * delays its start until the named guest is done; the whole line is the guest's command
- * line.
+ * delays its start until the named guest is done, devices=all makes it the owner of the
+ * PCI devices (drivers/pci_guest.c); the whole line is the guest's command line.
  */
 #include <keel/domain_build.h>
 #include <keel/cmdline.h>
 #include <keel/frame.h>
+#include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/sched.h>
 #include <keel/string.h>
@@ -41,7 +42,7 @@ struct boot_guest {
 };
 
 static struct boot_guest guests[MAX_BOOT_GUESTS];
-static unsigned nr_guests, next_cpu;
+static unsigned nr_guests;
 static uint64_t free_before;
 
 /* selftest=migrate: every 3 ms, every running guest vCPU is moved to the next CPU, to
@@ -62,26 +63,6 @@ static void migrate_tick(struct timer *t, void *arg)
         }
     }
     timer_set(t, now_tsc() + us_to_tsc(3000));
-}
-
-static uint64_t parse_size(const char *s)
-{
-    uint64_t v = 0;
-    if (!*s)
-        return 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > (1ull << 40))
-            return 0;
-    }
-    switch (*s) {
-    case 'G': case 'g': v <<= 30; s++; break;
-    case 'M': case 'm': v <<= 20; s++; break;
-    case 'K': case 'k': v <<= 10; s++; break;
-    case '\0': break;
-    default: return 0;
-    }
-    return *s ? 0 : v;
 }
 
 static void domain_name_from(const char *cmdline, char *name, size_t len)
@@ -105,22 +86,8 @@ static void domain_name_from(const char *cmdline, char *name, size_t len)
 
 static void start(struct boot_guest *g)
 {
-    struct domain *d = g->d;
     g->started = true;
-    d->state = DOM_RUNNING;
-    for (unsigned i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        unsigned cpu = g->cpu >= 0 ? (unsigned)g->cpu : next_cpu++ % nr_cpus;
-        /* Building it touched its hardware state on this CPU: let go of it here, so that
-         * its own CPU never has to pull it over (VT-x: VMCLEAR). */
-        hvm->vcpu_put(v);
-        if (i == 0) {
-            pr_info("domain %u (%s): started on CPU %u\n", d->id, d->name, cpu);
-            sched_add(v, cpu);
-        } else {
-            v->cpu = cpu;                /* waits for INIT-SIPI; woken onto this CPU */
-        }
-    }
+    domain_start(g->d, g->cpu);
 }
 
 /* Done: shut down, or every vCPU blocked with nothing of its own that could wake it (no
@@ -210,14 +177,14 @@ bool boot_guests_start(const struct boot_info *bi)
 
         domain_name_from(m->cmdline, name, sizeof(name));
         if (cmdline_get(m->cmdline, "mem", val, sizeof(val))) {
-            mem = ALIGN_DOWN(parse_size(val), PAGE_SIZE);
+            mem = ALIGN_DOWN(cmdline_size(val), PAGE_SIZE);
             if (!mem) {
                 pr_err("error: domain %s: bad mem=%s; not started\n", name, val);
                 continue;
             }
         }
         if (cmdline_get(m->cmdline, "cpu", val, sizeof(val))) {
-            uint64_t c = parse_size(val);
+            uint64_t c = cmdline_size(val);
             if (!val[0] || c >= nr_cpus || (c == 0 && strcmp(val, "0"))) {
                 pr_err("error: domain %s: cpu=%s is not an online CPU (0-%u); not started\n",
                        name, val, nr_cpus - 1);
@@ -226,7 +193,7 @@ bool boot_guests_start(const struct boot_info *bi)
             cpu = (int)c;
         }
         if (cmdline_get(m->cmdline, "vcpus", val, sizeof(val))) {
-            uint64_t n = parse_size(val);
+            uint64_t n = cmdline_size(val);
             if (n < 1 || n > MAX_VCPUS_PER_DOMAIN) {
                 pr_err("error: domain %s: vcpus=%s is not 1-%u; not started\n", name, val,
                        MAX_VCPUS_PER_DOMAIN);
@@ -244,9 +211,12 @@ bool boot_guests_start(const struct boot_info *bi)
             }
         }
         struct domain *d = domain_build_pvh(name, phys_to_virt(m->start), m->end - m->start,
-                                            m->cmdline, mem, nr_vcpus);
+                                            m->cmdline, mem, nr_vcpus, NULL, 0);
         if (!d)
             continue;
+        /* devices=all: this guest is the device owner (until Dom0 is). */
+        if (cmdline_get(m->cmdline, "devices", val, sizeof(val)) && !strcmp(val, "all"))
+            pci_give_devices(d);
         if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {
             /* Self test of the invalid-state path: CR0[63:32] must be zero on both
              * vendors; the CPU refuses the entry, the report must say why. */

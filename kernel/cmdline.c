@@ -85,6 +85,26 @@ static bool parse_loglvl(const char *s, int *out)
     return false;
 }
 
+uint64_t cmdline_size(const char *s)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > (1ull << 40))
+            return 0;
+    }
+    switch (*s) {
+    case 'G': case 'g': v <<= 30; s++; break;
+    case 'M': case 'm': v <<= 20; s++; break;
+    case 'K': case 'k': v <<= 10; s++; break;
+    case '\0': break;
+    default: return 0;
+    }
+    return *s ? 0 : v;
+}
+
 int cmdline_parse(const char *cmdline, struct keel_options *o)
 {
     const char *p = cmdline, *w;
@@ -130,6 +150,26 @@ int cmdline_parse(const char *cmdline, struct keel_options *o)
             ok = parse_bool(val, &o->test_exit);
         } else if (!strcmp(word, "bench")) {
             ok = parse_bool(val, &o->bench);
+        } else if (!strcmp(word, "dom0")) {
+            ok = !strcmp(val, "off") || !strcmp(val, "on");
+            o->dom0_off = ok && !strcmp(val, "off");
+        } else if (!strcmp(word, "dom0_mem")) {
+            uint64_t b = cmdline_size(val);
+            ok = b >= (4u << 20) && !(b & 0xfff);
+            if (ok)
+                o->dom0_mem = b;
+        } else if (!strcmp(word, "dom0_vcpus")) {
+            unsigned int n;
+            ok = parse_uint(val, &n) && n >= 1 && n <= 8;
+            if (ok)
+                o->dom0_vcpus = n;
+        } else if (!strcmp(word, "pci-hide")) {
+            ok = *val && strlen(val) < sizeof(o->pci_hide);
+            if (ok)
+                strlcpy(o->pci_hide, val, sizeof(o->pci_hide));
+        } else if (!strcmp(word, "iommu")) {
+            ok = !strcmp(val, "off-unsafe") || !strcmp(val, "on");
+            o->iommu_off_unsafe = ok && !strcmp(val, "off-unsafe");
         } else {
             pr_warn("warning: cmdline: unknown option '%s'; ignored\n", word);
             bad++;

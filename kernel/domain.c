@@ -6,14 +6,24 @@
 #include <keel/domain.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
+#include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/xen_abi.h>
+#include <keel/evtchn.h>
+#include <keel/sched.h>
+#include <arch/percpu.h>
 #include <arch/paging.h>
 #include <arch/cpu.h>
 #include <public/xen.h>
 
 static unsigned next_domid = 1;
+struct domain *dom0;
+
+void domain_ids_from_zero(void)
+{
+    next_domid = 0;
+}
 
 /* The live domains, for domain_find (event channels name other domains by id). */
 static struct domain *domain_list;
@@ -27,6 +37,17 @@ struct domain *domain_find(unsigned id)
         d = d->next_listed;
     spin_unlock_irqrestore(&domain_list_lock, f);
     return d;
+}
+
+struct domain *domain_find_from(unsigned id)
+{
+    unsigned long f = spin_lock_irqsave(&domain_list_lock);
+    struct domain *best = NULL;
+    for (struct domain *d = domain_list; d; d = d->next_listed)
+        if (d->id >= id && (!best || d->id < best->id))
+            best = d;
+    spin_unlock_irqrestore(&domain_list_lock, f);
+    return best;
 }
 
 static void domain_unlist(struct domain *d)
@@ -105,6 +126,8 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
     strlcpy(d->name, name, sizeof(d->name));
     d->state = DOM_CREATED;
     d->mem_bytes = mem_bytes;
+    d->max_pages = mem_bytes >> PAGE_SHIFT;
+    d->max_gfn = (mem_bytes >> PAGE_SHIFT) - 1;
     d->tsc_offset = -rdtsc();          /* its TSC starts near zero, the same on every vCPU */
     if (p2m_init(&d->p2m, hvm->p2m) || populate(d, mem_bytes))
         goto fail;
@@ -123,9 +146,11 @@ struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_v
         if (hvm->vcpu_create(v))
             goto fail;
         hvm->set_tsc_offset(v, d->tsc_offset);
-        if (i > 0) {                   /* secondary vCPUs wait for INIT-SIPI */
+        if (i > 0) {                   /* secondary vCPUs wait for INIT-SIPI or VCPUOP_up */
             v->state = VCPU_BLOCKED;
             v->wait_sipi = true;
+        } else {
+            v->initialised = true;
         }
     }
     if (xen_domain_init(d))            /* shared_info, event channels */
@@ -144,15 +169,70 @@ fail:
 
 void domain_shutdown(struct domain *d, int reason, const char *why)
 {
-    if (d->state == DOM_SHUTDOWN || d->state == DOM_DEAD)
+    if (d->state >= DOM_SHUTDOWN)
         return;
-    d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
-    for (unsigned i = 0; i < d->nr_vcpus; i++)
+    d->state = DOM_SHUTDOWN;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
         d->vcpus[i]->state = VCPU_STOPPED;
+        sched_kick_vcpu(d->vcpus[i]);  /* out of the guest now, wherever it runs */
+    }
     xen_domain_shutdown(d);            /* no more timer events */
     printk(reason == SHUTDOWN_crash ? LOG_WARN : LOG_INFO, "domain %u (%s): shut down (%s): %s\n",
            d->id, d->name, shutdown_reason_name(reason), why);
+    if (dom0 && d != dom0)
+        evtchn_send_virq(dom0->vcpus[0], VIRQ_DOM_EXC);    /* as Xen tells its Dom0 */
+}
+
+void domain_start(struct domain *d, int cpu)
+{
+    static unsigned next_cpu;
+
+    d->state = DOM_RUNNING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        unsigned c = cpu >= 0 ? (unsigned)cpu
+                              : __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % nr_cpus;
+        if (v->pinned)
+            c = v->cpu;
+        /* Building it touched its hardware state on this CPU: let go of it here, so that
+         * its own CPU never has to pull it over (VT-x: VMCLEAR). */
+        hvm->vcpu_put(v);
+        if (i == 0) {
+            pr_info("domain %u (%s): started on CPU %u\n", d->id, d->name, c);
+            sched_add(v, c);
+        } else {
+            v->cpu = c;                  /* waits for INIT-SIPI or VCPUOP_up, then runs here */
+        }
+    }
+}
+
+int domain_pause(struct domain *d)
+{
+    if (d->state == DOM_CREATED || d->state == DOM_PAUSED)
+        return 0;
+    if (d->state != DOM_RUNNING)
+        return -XEN_EINVAL;
+    d->state = DOM_PAUSED;             /* vcpu_run's loop and the scheduler look at it */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_kick_vcpu(d->vcpus[i]);
+    return 0;
+}
+
+int domain_unpause_mgmt(struct domain *d)
+{
+    if (d->state == DOM_CREATED) {
+        domain_start(d, -1);
+        return 0;
+    }
+    if (d->state == DOM_RUNNING)
+        return 0;
+    if (d->state != DOM_PAUSED)
+        return -XEN_EINVAL;
+    d->state = DOM_RUNNING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_resume(d->vcpus[i]);
+    return 0;
 }
 
 void domain_destroy(struct domain *d)
@@ -160,6 +240,7 @@ void domain_destroy(struct domain *d)
     /* Unlisted first, so that no one finds it while its channels are torn down. */
     domain_unlist(d);
     xen_domain_destroy(d);
+    pci_release_devices(d);            /* its devices stop DMA before its memory is freed */
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         vlapic_destroy(d->vcpus[i]);
         hvm->vcpu_destroy(d->vcpus[i]);

@@ -5,6 +5,9 @@
  * first free pages above the image. The vCPU starts in 32-bit protected mode at the
  * image's PVH entry with EBX pointing at the start info.
  *
+ * Modules (Dom0's images and configuration files, a Linux guest's initramfs) follow, each
+ * on a page boundary, listed in the start info with their command lines.
+ *
  * The last page of guest RAM holds the console ring (HVM_PARAM_CONSOLE_PFN, with an
  * unbound port in HVM_PARAM_CONSOLE_EVTCHN); the memory map marks it reserved so that
  * the guest's allocator leaves it alone. The same map answers XENMEM_memory_map.
@@ -17,7 +20,8 @@
 #include <public/hvm_start_info.h>
 
 struct domain *domain_build_pvh(const char *name, const void *image, size_t size,
-                                const char *cmdline, uint64_t mem_bytes, unsigned nr_vcpus)
+                                const char *cmdline, uint64_t mem_bytes, unsigned nr_vcpus,
+                                const struct build_module *mods, unsigned nr_mods)
 {
     struct load_plan plan;
     char err[160];
@@ -26,15 +30,32 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         pr_err("error: domain %s: kernel image refused: %s\n", name, err);
         return NULL;
     }
+    if (nr_mods > BUILD_MAX_MODULES) {
+        pr_err("error: domain %s: %u modules, at most %u\n", name, nr_mods, BUILD_MAX_MODULES);
+        return NULL;
+    }
+    /* Above the image: start info, command line, memory map, module list, the modules'
+     * command lines; then each module on a page boundary. */
     size_t cmdlen = strlen(cmdline) + 1;
     uint64_t info = ALIGN_UP(plan.highest, PAGE_SIZE);
     uint64_t cmd_at = info + sizeof(struct hvm_start_info);
     uint64_t map_at = ALIGN_UP(cmd_at + cmdlen, 8);
-    uint64_t end = map_at + XEN_MAX_E820 * sizeof(struct hvm_memmap_table_entry);
+    uint64_t mods_at = map_at + XEN_MAX_E820 * sizeof(struct hvm_memmap_table_entry);
+    uint64_t end = mods_at + nr_mods * sizeof(struct hvm_modlist_entry);
+    uint64_t mod_cmd_at[BUILD_MAX_MODULES], mod_at[BUILD_MAX_MODULES];
+    for (unsigned i = 0; i < nr_mods; i++) {
+        mod_cmd_at[i] = end;
+        end += strlen(mods[i].cmdline) + 1;
+    }
+    for (unsigned i = 0; i < nr_mods; i++) {
+        mod_at[i] = ALIGN_UP(end, PAGE_SIZE);
+        end = mod_at[i] + mods[i].size;
+    }
     uint64_t console_at = mem_bytes - PAGE_SIZE;
     if (end > console_at) {
-        pr_err("error: domain %s: no room for the start info above the image at %#llx\n", name,
-               (unsigned long long)info);
+        pr_err("error: domain %s: no room for the start info%s above the image at %#llx "
+               "(%llu KiB needed)\n", name, nr_mods ? " and modules" : "",
+               (unsigned long long)info, (unsigned long long)((end - info) >> 10));
         return NULL;
     }
 
@@ -57,9 +78,21 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         .memmap_paddr = map_at,
         .memmap_entries = d->xen.nr_e820,
     };
+    if (nr_mods) {
+        si.nr_modules = nr_mods;
+        si.modlist_paddr = mods_at;
+    }
     if (copy_to_guest_phys(d, info, &si, sizeof(si)) ||
         copy_to_guest_phys(d, cmd_at, cmdline, cmdlen))
         goto fail;
+    for (unsigned i = 0; i < nr_mods; i++) {
+        struct hvm_modlist_entry m = { .paddr = mod_at[i], .size = mods[i].size,
+                                       .cmdline_paddr = mod_cmd_at[i] };
+        if (copy_to_guest_phys(d, mods_at + i * sizeof(m), &m, sizeof(m)) ||
+            copy_to_guest_phys(d, mod_cmd_at[i], mods[i].cmdline, strlen(mods[i].cmdline) + 1) ||
+            copy_to_guest_phys(d, mod_at[i], mods[i].data, mods[i].size))
+            goto fail;
+    }
     for (unsigned i = 0; i < d->xen.nr_e820; i++) {
         struct hvm_memmap_table_entry e = { .addr = d->xen.e820[i].addr,
                                             .size = d->xen.e820[i].size,

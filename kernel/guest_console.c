@@ -13,8 +13,29 @@ static void flush_line(struct domain *d)
     d->con_len = 0;
 }
 
+/* Dom0 owns the console: what it writes goes out as it comes (its prompt has no newline),
+ * control characters other than newline and backspace shown as '?'. */
+static void dom0_write(const char *s, size_t n)
+{
+    char buf[128];
+    while (n) {
+        size_t k = MIN(n, sizeof(buf));
+        for (size_t i = 0; i < k; i++) {
+            unsigned char c = (unsigned char)s[i];
+            buf[i] = c == '\n' || c == '\b' || (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        }
+        printk(LOG_INFO, "%.*s", (int)k, buf);
+        s += k;
+        n -= k;
+    }
+}
+
 void guest_console_write(struct domain *d, const char *s, size_t n)
 {
+    if (d->privileged) {
+        dom0_write(s, n);
+        return;
+    }
     /* Several vCPUs of a domain may write at once: one line buffer, one lock. */
     unsigned long f = spin_lock_irqsave(&d->con_lock);
     for (size_t i = 0; i < n; i++) {

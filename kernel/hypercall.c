@@ -10,6 +10,7 @@
 #include <keel/xen_abi.h>
 #include <keel/grant_table.h>
 #include <public/xen.h>
+#include <public/domctl.h>
 
 typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t a[5]);
 
@@ -18,8 +19,14 @@ static long do_console_io(struct vcpu *v, const uint64_t a[5])
     char buf[128];
     uint64_t cmd = a[0], count = a[1], ptr = a[2];
 
-    if (cmd == CONSOLEIO_read)
-        return -XEN_EPERM;            /* only the management domain will read the console */
+    if (cmd == CONSOLEIO_read) {      /* the console's input belongs to Dom0 */
+        if (!v->dom->privileged)
+            return -XEN_EPERM;
+        size_t n = console_read(buf, MIN((size_t)count, sizeof(buf)));
+        if (n && copy_to_guest(v, ptr, buf, n))
+            return -XEN_EFAULT;
+        return (long)n;
+    }
     if (cmd != CONSOLEIO_write)
         return -XEN_EINVAL;
     while (count) {
@@ -77,6 +84,7 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_hvm_op] = do_hvm_op,
     [__HYPERVISOR_grant_table_op] = do_grant_table_op,
+    [__HYPERVISOR_domctl] = do_domctl,
 };
 
 long hypercall_dispatch(struct vcpu *v, const struct vm_exit *x)

@@ -3,6 +3,7 @@
  * floating bus (all ones), writes go nowhere. This also keeps guests off the hypervisor's
  * own UART. String forms (INS/OUTS, with or without REP) are completed here.
  */
+#include <keel/pci.h>
 #include <keel/vcpu.h>
 #include <keel/string.h>
 #include <public/xen.h>
@@ -18,6 +19,8 @@ enum io_result guest_io(struct vcpu *v, const struct vm_exit *x)
 {
     unsigned size = x->io.size;
 
+    if (pci_guest_io(v, x))            /* the device owner's config space and devices */
+        return IO_DONE;
     if (!x->io.string) {
         if (x->io.in) {
             /* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends, like the CPU. */

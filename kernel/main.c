@@ -6,6 +6,8 @@
 #include <keel/cmdline.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
+#include <keel/iommu.h>
+#include <keel/pci.h>
 #include <keel/hvm.h>
 #include <keel/domain_build.h>
 #include <keel/sched.h>
@@ -169,7 +171,7 @@ static bool hvm_start(const struct boot_info *bi)
         return false;
     }
     pr_info("hvm: %s enabled on %u CPU%s\n", hvm->name, nr_cpus, nr_cpus == 1 ? "" : "s");
-    return boot_guests_start(bi);
+    return keel_opts.dom0_off ? boot_guests_start(bi) : dom0_start(bi);
 }
 
 void keel_start(struct boot_info *bi)
@@ -230,6 +232,8 @@ void keel_start(struct boot_info *bi)
     smp_selfcheck();
 
     sched_cpu_init();
+    pci_init();
+    iommu_init();
     bool guests = hvm_start(bi);
     run_selftest(keel_opts.selftest);
     pr_info("keel: boot complete\n");

@@ -1,11 +1,12 @@
 /*
  * memory_op: XENMEM_add_to_physmap for the shared_info page and grant-table frames,
- * XENMEM_memory_map, and the reservation queries. Everything else is -ENOSYS for now.
+ * XENMEM_memory_map, the reservation queries, and giving back / populating pages
+ * (kernel/memory_reservation.c). Everything else is -ENOSYS for now.
  *
  * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was
- * there: RAM of the domain is freed (the domain holds one frame less; destroying it later returns the rest, and the
- * shared_info frame, which Keel owns and frees itself), and a previous mapping of
- * shared_info elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
+ * there: RAM of the domain is freed (the domain holds one frame less; destroying it
+ * later returns the rest, and the shared_info frame, which Keel owns and frees itself),
+ * and a previous mapping of the same frame elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
  * (Linux uses a page of its own RAM): that keeps a guest from making Keel build page
  * tables all over its address space. The other vCPUs are paused around the change
  * (kernel/domain_pause.c explains why) and every vCPU's TLB is flushed.
@@ -19,16 +20,13 @@ BUILD_BUG_ON(sizeof(struct xen_add_to_physmap) != 24);
 BUILD_BUG_ON(sizeof(struct compat_add_to_physmap) != 16);
 BUILD_BUG_ON(sizeof(struct xen_e820_entry) != 20);
 
-/* Frames that must not leave the domain's p2m at a GFN add_to_physmap replaces: the ones
- * Keel writes through the direct map (replacing them would leave Keel writing a frame
- * the domain no longer has), pages in use through a grant (another domain maps them or
- * is copying them), and grant mappings of other domains' pages (they go with unmap). */
-static bool frame_busy(struct domain *d, paddr_t frame, unsigned perms)
+/* Frames that must stay where they are (grant lock held): the ones Keel writes through
+ * the direct map (replacing them would leave Keel writing a frame the domain no longer
+ * has), and pages in use through a grant (another domain maps them or is copying them). */
+bool xen_frame_used_by_keel(struct domain *d, paddr_t frame)
 {
     if (frame == d->xen.console_ring_pa || gnttab_frame_pinned(d, frame))
         return true;
-    if (!(perms & P2M_OWNED) && frame != d->xen.shared_info_pa)
-        return !gnttab_is_table_frame(d, frame);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i]->xen.vcpu_info_frame == frame)
             return true;
@@ -60,7 +58,10 @@ static long map_keel_frame(struct vcpu *v, uint64_t gfn, int grant_idx)
     hpa &= PAGE_MASK;
     if (present && hpa == pa)
         goto out;                              /* there already */
-    if (present && frame_busy(d, hpa, perms)) {
+    /* Nor is a grant mapping of another domain's page replaced: it goes with unmap. */
+    if (present && (xen_frame_used_by_keel(d, hpa) ||
+                    (!(perms & P2M_OWNED) && hpa != d->xen.shared_info_pa &&
+                     !gnttab_is_table_frame(d, hpa)))) {
         rc = -XEN_EBUSY;
         goto out;
     }

@@ -52,6 +52,15 @@ void printk(int level, const char *fmt, ...)
     va_end(ap);
 }
 
+size_t console_read(char *buf, size_t n)
+{
+    size_t got = 0;
+    for (struct console *c = consoles; c && got < n; c = c->next)
+        for (int ch; c->getc && got < n && (ch = c->getc()) >= 0;)
+            buf[got++] = (char)ch;
+    return got;
+}
+
 void console_flush(void)
 {
     for (struct console *c = consoles; c; c = c->next)

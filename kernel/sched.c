@@ -117,6 +117,20 @@ void sched_wake(struct vcpu *v)
     kick_cpu(v->cpu);
 }
 
+void sched_resume(struct vcpu *v)
+{
+    struct runqueue *rq = &rqs[v->cpu];
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    /* Under the lock: sched_run re-queues a vCPU it just ran only if its domain was
+     * running when it looked, so exactly one of the two queues it. */
+    bool queue = v->state == VCPU_RUNNABLE && !v->on_rq && rq->curr != v;
+    if (queue)
+        enqueue_locked(rq, v);
+    spin_unlock_irqrestore(&rq->lock, f);
+    if (queue)
+        kick_cpu(v->cpu);
+}
+
 void sched_migrate(struct vcpu *v, unsigned cpu)
 {
     if (cpu >= nr_cpus)

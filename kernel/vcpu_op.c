@@ -1,8 +1,7 @@
 /*
  * vcpu_op(cmd, vcpuid, arg): the per-vCPU operations an HVM guest may use on Xen — vcpu_info
- * placement, runstate, the single-shot and periodic timers — plus is_up. Bringing vCPUs
- * up and down (initialise, up, down) is -ENOSYS: Keel's guests start their secondary
- * vCPUs with INIT-SIPI through the virtual local APIC, as Linux PVH does.
+ * placement, runstate, the single-shot and periodic timers — and bringing vCPUs up and
+ * down (kernel/vcpu_updown.c; guests may also use INIT-SIPI, as Linux PVH does).
  */
 #include <keel/xen_abi.h>
 #include <keel/string.h>
@@ -36,6 +35,9 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[5])
 
     /* Xen checks the command against what HVM guests may use before the vCPU id. */
     switch (cmd) {
+    case VCPUOP_initialise:
+    case VCPUOP_up:
+    case VCPUOP_down:
     case VCPUOP_is_up:
     case VCPUOP_get_runstate_info:
     case VCPUOP_register_runstate_memory_area:
@@ -53,8 +55,11 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[5])
     struct vcpu *t = d->vcpus[id];
 
     switch (cmd) {
+    case VCPUOP_initialise:
+    case VCPUOP_up:
+    case VCPUOP_down:
     case VCPUOP_is_up:
-        return !t->wait_sipi;
+        return vcpu_op_updown(v, t, cmd, arg);
     case VCPUOP_get_runstate_info:
         return get_runstate(v, t, arg);
     case VCPUOP_register_runstate_memory_area: {

@@ -198,6 +198,7 @@ void vcpu_init_signal(struct vcpu *v)
     unsigned long f = spin_lock_irqsave(&v->sig_lock);
     v->wait_sipi = true;
     v->start_pending = false;
+    v->initialised = false;              /* reset: VCPUOP_up needs a new context */
     v->init_pending = true;              /* stop it if it is running */
     spin_unlock_irqrestore(&v->sig_lock, f);
     sched_kick_vcpu(v);
@@ -222,16 +223,22 @@ void vcpu_sipi(struct vcpu *v, uint8_t vector)
 static bool apply_signals(struct vcpu *v)
 {
     unsigned long f = spin_lock_irqsave(&v->sig_lock);
-    bool start = v->start_pending, wait = v->wait_sipi;
+    bool start = v->start_pending, wait = v->wait_sipi, from_ctx = v->start_from_ctx;
     uint8_t vector = v->sipi_vector;
     v->init_pending = false;
     v->start_pending = false;
+    v->start_from_ctx = false;
     if (wait && !start)
         __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+    if (start)
+        v->initialised = true;
     spin_unlock_irqrestore(&v->sig_lock, f);
     if (start) {
         memset(&v->regs, 0, sizeof(v->regs));
-        hvm->vcpu_set_start(v, START_REAL, (uint64_t)vector << 12, v->dom->p2m.root);
+        if (from_ctx)
+            vcpu_start_from_ctx(v);        /* VCPUOP_initialise + up */
+        else
+            hvm->vcpu_set_start(v, START_REAL, (uint64_t)vector << 12, v->dom->p2m.root);
         return true;
     }
     return !wait;

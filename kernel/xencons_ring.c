@@ -11,6 +11,12 @@
 enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink sink, void *ctx,
                                   size_t *taken)
 {
+    return xencons_read(ring, sink, ctx, XENCONS_OUT_SIZE, taken);
+}
+
+enum xencons_result xencons_read(struct xencons_interface *ring, xencons_sink sink, void *ctx,
+                                 size_t max, size_t *taken)
+{
     XENCONS_RING_IDX cons = __atomic_load_n(&ring->out_cons, __ATOMIC_RELAXED);
     XENCONS_RING_IDX prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
     XENCONS_RING_IDX avail = prod - cons;
@@ -21,6 +27,8 @@ enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink s
         __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
         return XENCONS_CORRUPT;
     }
+    if (avail > max)
+        avail = (XENCONS_RING_IDX)max;
     while (*taken < avail) {
         size_t n = 0;
         /* Copy first: the guest may change the bytes while we look at them. */

@@ -207,6 +207,8 @@ int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned pe
         *e = f->leaf(hpa, perms, level, owned);
         if (owned)
             p->nr_owned += LEVEL_SIZE(level) >> PAGE_SHIFT;
+        if (owned && p->io_sync)
+            p->io_sync(p, gpa, hpa, LEVEL_SIZE(level), perms);
         gpa += LEVEL_SIZE(level);
         hpa += LEVEL_SIZE(level);
         size -= LEVEL_SIZE(level);
@@ -246,6 +248,8 @@ int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size)
         uint64_t old = *e;
         WRITE_ONCE(*e, 0);
         p->gen++;                     /* cached translations die before the frame is reused */
+        if (owned_of(f, old) && p->io_sync)
+            p->io_sync(p, gpa, 0, ls, 0);      /* devices lose it before it is freed */
         if (owned_of(f, old)) {
             frame_free(addr_of(f, old, level), ls >> PAGE_SHIFT);
             p->nr_owned -= ls >> PAGE_SHIFT;
@@ -279,6 +283,8 @@ int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
         }
         *e = f->leaf(addr_of(f, *e, level), perms, level, owned_of(f, *e));
         p->gen++;
+        if (owned_of(f, *e) && p->io_sync)
+            p->io_sync(p, gpa, addr_of(f, *e, level), ls, perms);
         gpa += ls;
         size -= ls;
     }

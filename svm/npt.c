@@ -10,6 +10,8 @@
 #define NPT_P    (1ull << 0)
 #define NPT_RW   (1ull << 1)
 #define NPT_US   (1ull << 2)
+#define NPT_PWT  (1ull << 3)
+#define NPT_PCD  (1ull << 4)
 #define NPT_PS   (1ull << 7)
 #define NPT_OWNED (1ull << 52)
 #define NPT_NX   (1ull << 63)
@@ -26,6 +28,8 @@ static uint64_t npt_leaf(paddr_t hpa, unsigned perms, int level, bool owned)
         e |= NPT_PS;
     if (owned)
         e |= NPT_OWNED;
+    if (perms & P2M_UC)
+        e |= NPT_PCD | NPT_PWT;         /* PAT entry 3: UC with the reset PAT */
     return e;
 }
 

@@ -26,7 +26,9 @@
 
 static uint64_t ept_leaf(paddr_t hpa, unsigned perms, int level, bool owned)
 {
-    uint64_t e = hpa | EPT_R | ((uint64_t)MEMTYPE_WB << EPT_MT_SHIFT);
+    /* Device MMIO is uncached whatever the guest's PAT says: UC in EPT wins. */
+    uint64_t mt = (perms & P2M_UC) ? MEMTYPE_UC : MEMTYPE_WB;
+    uint64_t e = hpa | EPT_R | (mt << EPT_MT_SHIFT);
     if (perms & P2M_W)
         e |= EPT_W;
     if (perms & P2M_X)

@@ -233,6 +233,7 @@ enum vmcs_field {
 #define EPTP_WALK4              (3ull << 3)   /* page-walk length minus one */
 #define EPTP_AD                 (1ull << 6)   /* accessed/dirty flags in EPT entries */
 
+#define MEMTYPE_UC 0
 #define MEMTYPE_WB 6
 
 /* ---- Event information: VM-entry interruption information, VM-exit interruption

@@ -34,6 +34,7 @@ struct vcpu {
     void *hw;                          /* the backend's per-vCPU state (VMCB/VMCS...) */
     int last_cpu;                      /* host CPU it last ran on, -1 if never */
     unsigned cpu;                      /* the CPU whose run queue it belongs to */
+    bool pinned;                       /* Dom0 chose the CPU (before it started) */
     struct vcpu *rq_next;              /* run-queue link (kernel/sched.c) */
     volatile bool on_rq;
     volatile int migrate_to;           /* a CPU to move to when next descheduled, -1: none */
@@ -50,24 +51,35 @@ struct vcpu {
     volatile bool wait_sipi;           /* after INIT: only a start-up IPI wakes it */
     volatile bool init_pending;
     volatile bool start_pending;
+    bool start_from_ctx;               /* the pending start is VCPUOP_initialise's context */
+    bool initialised;                  /* has run since its last INIT (Xen: is_initialised) */
     uint8_t sipi_vector;
     struct xen_vcpu xen;               /* the Xen ABI's per-vCPU state (xen_state.h) */
 };
 
+/* The life of a domain: CREATED (being built, never ran) -> RUNNING <-> PAUSED (by Dom0)
+ * -> SHUTDOWN (poweroff, reboot, crash...: no longer runs, memory kept for Dom0 to look at)
+ * -> DYING (being torn down) -> DEAD (memory returned; the object is gone). Any state but
+ * DEAD can go to SHUTDOWN and then DYING. */
 enum domain_state {
-    DOM_CREATED,         /* being built, never ran */
+    DOM_CREATED,
     DOM_RUNNING,
-    DOM_SHUTDOWN,        /* asked to stop (poweroff, reboot, crash...): no longer runs */
-    DOM_DEAD,            /* torn down, memory returned */
+    DOM_PAUSED,
+    DOM_SHUTDOWN,
+    DOM_DYING,
+    DOM_DEAD,
 };
 
 struct domain {
     unsigned id;
     char name[DOMAIN_NAME_MAX];
-    enum domain_state state;
-    int shutdown_reason;               /* SHUTDOWN_* when state is DOM_SHUTDOWN */
+    volatile enum domain_state state;
+    int shutdown_reason;               /* SHUTDOWN_* once it has shut down */
+    bool privileged;                   /* Dom0: may use the management hypercalls */
     struct p2m p2m;
-    uint64_t mem_bytes;                /* guest RAM: GPA [0, mem_bytes) */
+    uint64_t mem_bytes;                /* guest RAM at creation: GPA [0, mem_bytes) */
+    uint64_t max_pages;                /* the most RAM frames it may hold (p2m.nr_owned) */
+    uint64_t max_gfn;                  /* the highest GFN it ever had RAM at */
     uint64_t tsc_offset;               /* guest TSC = host TSC + tsc_offset (all vCPUs) */
     unsigned nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
@@ -80,6 +92,19 @@ struct domain {
 };
 
 struct domain *domain_create(const char *name, uint64_t mem_bytes, unsigned nr_vcpus);
+/* Dom0 takes id 0: called once, before it is created. Otherwise ids start at 1. */
+void domain_ids_from_zero(void);
+/* The management domain, once it exists (kernel/dom0.c): told of domain deaths. */
+extern struct domain *dom0;
+/* Starts a CREATED domain: vCPU 0 queued on `cpu` (-1: each vCPU on the next CPU in turn,
+ * unless pinned), the others assigned their CPU to wait for INIT-SIPI or VCPUOP_up. */
+void domain_start(struct domain *d, int cpu);
+/* Management pause (Dom0): its vCPUs leave their CPUs and stay off until unpaused. */
+int domain_pause(struct domain *d);
+int domain_unpause_mgmt(struct domain *d);
+/* The live domain with the lowest id >= id (listing), or NULL; same validity as
+ * domain_find. */
+struct domain *domain_find_from(unsigned id);
 /* Stops the domain for good: reason SHUTDOWN_*, with a message for the log. */
 void domain_shutdown(struct domain *d, int reason, const char *why);
 /* Frees everything: vCPUs, p2m, memory. The domain pointer is invalid afterwards. */

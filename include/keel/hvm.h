@@ -77,6 +77,10 @@ enum start_mode {
 #define P2M_W 2u
 #define P2M_X 4u
 #define P2M_RWX (P2M_R | P2M_W | P2M_X)
+/* Uncached (device MMIO): encoded into new leaves only, not decoded back (perms_of), so
+ * MMIO ranges are mapped and unmapped whole, never split or re-protected. */
+#define P2M_UC 8u
+#define P2M_OWNED 16u     /* p2m_lookup only: the domain owns the frame (its RAM) */
 
 /* The nested page table format: the p2m in mm/ builds the tree, the backend says what an
  * entry looks like. Levels: 1 = 4 KiB leaf, 2 = 2 MiB, 3 = 1 GiB, 4 = top. Encoding goes

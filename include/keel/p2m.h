@@ -17,12 +17,14 @@ struct p2m {
     uint64_t nr_owned;            /* owned 4 KiB frames mapped (freed on destroy) */
     volatile uint64_t gen;        /* bumped whenever a mapping is removed or narrowed */
     spinlock_t lock;
+    /* Set while devices may DMA into this domain (drivers/amd_iommu*.c): called for every
+     * change to owned RAM, under the lock and before an unmapped frame is freed, so that
+     * the I/O page tables never point at a frame the domain no longer owns. hpa 0: gone. */
+    void (*io_sync)(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
+    void *io_priv;
 };
 
 #define P2M_MAX_GPA (1ull << 48)
-/* In the perms p2m_lookup reports: the frame belongs to the domain (the ownership bit),
- * as opposed to a frame Keel or another domain lent it (shared_info, a grant map). */
-#define P2M_OWNED 8u
 
 int p2m_init(struct p2m *p, const struct p2m_format *fmt);
 /* Maps [gpa, gpa+size) to [hpa, hpa+size) with the largest pages alignment allows.

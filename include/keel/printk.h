@@ -26,10 +26,13 @@ struct console {
     const char *name;
     void (*write)(const char *s, size_t n);
     void (*flush)(void);         /* wait until every byte has left the device */
+    int (*getc)(void);           /* a received byte, or -1 if none (NULL: no input) */
     struct console *next;
 };
 void console_register(struct console *c);
 void console_flush(void);
+/* Up to n bytes typed on the console, without waiting (Dom0's CONSOLEIO_read). */
+size_t console_read(char *buf, size_t n);
 /* Panic path: lets the panicking CPU print even if another CPU holds the console lock. */
 void console_force_unlock(void);
 /* console=com1|com2|none (drivers/uart16550.c). */

@@ -16,6 +16,8 @@ void sched_cpu_init(void);
 void sched_add(struct vcpu *v, unsigned cpu);
 /* A blocked vCPU becomes runnable (from any CPU; kicks its CPU). */
 void sched_wake(struct vcpu *v);
+/* A runnable vCPU that fell off its queue while its domain was paused goes back on. */
+void sched_resume(struct vcpu *v);
 /* Makes the CPU v belongs to leave the guest and look at v again (an IPI if it is another
  * CPU), without preempting it. */
 void sched_kick_vcpu(struct vcpu *v);

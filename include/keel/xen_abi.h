@@ -29,10 +29,21 @@ static inline int xen_self_only(const struct domain *d, uint32_t domid)
 
 /* ---- hypercalls (a[] as decoded by hypercall_dispatch; v->xen.hc_compat: 32-bit) */
 long do_memory_op(struct vcpu *v, const uint64_t a[5]);
+/* XENMEM_{increase,decrease}_reservation, populate_physmap (kernel/memory_reservation.c). */
+long xen_reservation_op(struct vcpu *v, unsigned op, uint64_t start, uint64_t arg);
+/* Frames Keel writes through the direct map (vcpu_info, console ring) and frames in use
+ * through a grant: never given back. Call with the grant lock held (gnttab_lock_all), and
+ * keep it until the frame is gone, so that no grant starts using it meanwhile. */
+bool xen_frame_used_by_keel(struct domain *d, paddr_t frame);
 long do_xen_version(struct vcpu *v, const uint64_t a[5]);
 long do_vcpu_op(struct vcpu *v, const uint64_t a[5]);
+/* VCPUOP_initialise/up/down/is_up on t (kernel/vcpu_updown.c). */
+long vcpu_op_updown(struct vcpu *v, struct vcpu *t, int cmd, uint64_t arg);
+/* On t's own CPU, as its pending start is applied: registers from VCPUOP_initialise. */
+void vcpu_start_from_ctx(struct vcpu *v);
 long do_event_channel_op(struct vcpu *v, const uint64_t a[5]);
 long do_hvm_op(struct vcpu *v, const uint64_t a[5]);
+long do_domctl(struct vcpu *v, const uint64_t a[5]);          /* Dom0 only */
 long xen_sched_poll(struct vcpu *v, uint64_t arg);     /* SCHEDOP_poll */
 /* Something would be delivered if the vCPU ran now (SCHEDOP_block/poll, HLT). */
 bool xen_events_need_delivery(struct vcpu *v);

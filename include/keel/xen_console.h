@@ -20,5 +20,8 @@ enum xencons_result {
  * byte count. Pure: no locking, no hypervisor state. */
 enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink sink, void *ctx,
                                   size_t *taken);
+/* The same for at most `max` bytes (the rest stays for the next call). */
+enum xencons_result xencons_read(struct xencons_interface *ring, xencons_sink sink, void *ctx,
+                                 size_t max, size_t *taken);
 
 #endif

@@ -18,6 +18,7 @@
 #include <public/xen.h>
 #include <public/hvm_op.h>
 #include <public/memory.h>
+#include <public/hvm_vcpu.h>
 
 struct domain;
 struct evtchn;
@@ -99,6 +100,8 @@ struct xen_vcpu {
     volatile bool in_run;              /* inside vcpu_run (domain_pause waits on it) */
     volatile uint64_t run_seq;         /* vcpu_run calls finished */
     bool hc_compat;                    /* the current hypercall came from 32-bit code */
+    bool ctx_valid;                    /* VCPUOP_initialise gave a start context */
+    struct vcpu_hvm_x86_32 ctx;        /* ... this one (kernel/vcpu_updown.c) */
     uint64_t upcalls;                  /* upcall vectors injected (statistics) */
 };
 

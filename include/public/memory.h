@@ -11,6 +11,9 @@
 #define MEMOP_CMD_MASK       0x3f
 #define MEMOP_EXTENT_SHIFT   6
 
+#define XENMEM_increase_reservation  0
+#define XENMEM_decrease_reservation  1
+#define XENMEM_populate_physmap      6
 #define XENMEM_current_reservation   3   /* arg: domid_t *; returns pages held */
 #define XENMEM_maximum_reservation   4   /* arg: domid_t *; returns the page limit */
 #define XENMEM_add_to_physmap        7
@@ -58,5 +61,24 @@ struct xen_e820_entry {
     uint64_t size;
     uint32_t type;                 /* 1 RAM, 2 reserved, ... (as hvm_start_info) */
 } __attribute__((packed));
+
+/* increase/decrease_reservation and populate_physmap: extent_start points to nr_extents
+ * GFNs (xen_pfn_t, 64-bit; 32-bit for 32-bit guests); each extent is 2^extent_order pages.
+ * The result is the number of extents done (fewer on failure). mem_flags holds address
+ * bits for PV guests; Keel ignores it. */
+struct xen_memory_reservation {
+    uint64_t extent_start;
+    uint64_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    domid_t domid;
+};
+struct compat_memory_reservation {
+    uint32_t extent_start;
+    uint32_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    domid_t domid;
+};
 
 #endif

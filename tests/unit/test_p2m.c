@@ -174,7 +174,7 @@ static void check_map_(uint64_t gpa, paddr_t hpa, unsigned perms, int line)
     if (!p2m_lookup(&P, gpa, &h, &pr))
         fail_msg("line %d: gpa %#llx not mapped (expected hpa %#llx perms %u)", line,
                  (unsigned long long)gpa, (unsigned long long)hpa, perms);
-    pr &= ~P2M_OWNED;            /* ownership: checked by the random model */
+    pr &= ~P2M_OWNED;            /* checked by the model test, which knows ownership */
     if (h != hpa || pr != perms)
         fail_msg("line %d: gpa %#llx -> hpa %#llx perms %u, expected hpa %#llx perms %u", line,
                  (unsigned long long)gpa, (unsigned long long)h, pr, (unsigned long long)hpa,
@@ -1188,11 +1188,15 @@ static void r_check_page(uint64_t i, int op)
         fail_msg("op %d: page %llu (gpa %#llx) %s, model says %s", op, (unsigned long long)i,
                  (unsigned long long)r_gpa(i), ok ? "mapped" : "unmapped",
                  M[i].mapped ? "mapped" : "unmapped");
-    unsigned want = xp(M[i].perms) | (M[i].owned ? P2M_OWNED : 0);
-    if (ok && (h != M[i].hpa + off || pr != want))
+    if (ok && !!(pr & P2M_OWNED) != M[i].owned)
+        fail_msg("op %d: page %llu: lookup says %sowned, model says %sowned", op,
+                 (unsigned long long)i, pr & P2M_OWNED ? "" : "not ", M[i].owned ? "" : "not ");
+    pr &= ~P2M_OWNED;
+    if (ok && (h != M[i].hpa + off || pr != xp(M[i].perms)))
         fail_msg("op %d: page %llu (gpa %#llx): hpa %#llx perms %u, model hpa %#llx perms %u",
                  op, (unsigned long long)i, (unsigned long long)r_gpa(i) + off,
-                 (unsigned long long)h, pr, (unsigned long long)(M[i].hpa + off), want);
+                 (unsigned long long)h, pr, (unsigned long long)(M[i].hpa + off),
+                 xp(M[i].perms));
     if (ok && M[i].owned && !fake_frames_is_live(M[i].hpa))
         fail_msg("op %d: page %llu maps owned frame %#llx, which was freed", op,
                  (unsigned long long)i, (unsigned long long)M[i].hpa);
@@ -1436,11 +1440,11 @@ static void random_model(void **state)
             paddr_t h;
             unsigned pr;
             bool ok = p2m_lookup_cached(&P, &cache, r_gpa(i) + 0x18, &h, &pr);
-            unsigned want = xp(M[i].perms) | (M[i].owned ? P2M_OWNED : 0);
+            unsigned want = ok ? xp(M[i].perms) | (M[i].owned ? P2M_OWNED : 0) : 0;
             if (ok != M[i].mapped || (ok && (h != M[i].hpa + 0x18 || pr != want)))
                 fail_msg("op %d: cached lookup of page %llu: %d %#llx %u, model %d %#llx %u",
                          op, (unsigned long long)i, ok, (unsigned long long)h, pr,
-                         M[i].mapped, (unsigned long long)M[i].hpa + 0x18, want);
+                         M[i].mapped, (unsigned long long)M[i].hpa + 0x18, xp(M[i].perms));
         }
         r_check_state(op);
         if (op % 100 == 99)

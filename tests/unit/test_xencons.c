@@ -142,10 +142,30 @@ static void hostile_indexes(void **state)
     guarded_free(r);
 }
 
+/* xencons_read takes at most `max` bytes and leaves the rest for the next call. */
+static void bounded_read(void **state)
+{
+    (void)state;
+    struct xencons_interface *r = new_ring();
+    struct sink k = { .len = 0 };
+    size_t taken;
+    produce(r, "0123456789", 10);
+    assert_int_equal(xencons_read(r, collect, &k, 4, &taken), XENCONS_OK);
+    assert_int_equal(taken, 4);
+    assert_int_equal(r->out_cons, 4);
+    assert_int_equal(xencons_read(r, collect, &k, 100, &taken), XENCONS_OK);
+    assert_int_equal(taken, 6);
+    assert_memory_equal(k.buf, "0123456789", 10);
+    assert_int_equal(xencons_read(r, collect, &k, 0, &taken), XENCONS_OK);
+    assert_int_equal(taken, 0);
+    guarded_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(simple),
+        cmocka_unit_test(bounded_read),
         cmocka_unit_test(wraps),
         cmocka_unit_test(full_ring),
         cmocka_unit_test(hostile_indexes),

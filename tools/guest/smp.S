@@ -40,6 +40,13 @@ tramp_gdtr:
 guest_ap_trampoline_end:
 
     .code32
+/* The entry for VCPUOP_initialise: already in flat protected mode, but with no GDT of
+ * ours loaded yet. */
+    .globl guest_ap_entry_pvh32
+guest_ap_entry_pvh32:
+    lgdt ap_pvh_gdtr
+    ljmp $SEL_CODE32, $ap_entry32
+
 ap_entry32:
     mov $SEL_DATA, %eax
     mov %eax, %ds
@@ -76,6 +83,10 @@ ap_entry64:
     jmp 1b
 
     .data
+    .balign 8
+ap_pvh_gdtr:
+    .short guest_gdt_limit
+    .long guest_gdt
     .balign 8
     .globl guest_ap_cr3, guest_ap_stack
 guest_ap_cr3:

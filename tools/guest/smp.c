@@ -120,3 +120,23 @@ unsigned smp_start_aps(unsigned n)
     }
     return nr_online;
 }
+
+extern char guest_ap_entry_pvh32[];
+
+uint32_t smp_ap_prepare(unsigned cpu)
+{
+    irq_init();
+    guest_ap_cr3 = read_cr3();
+    atomic_store(&ap_boot_cpu, cpu);
+    guest_ap_stack = (uint64_t)(uintptr_t)&ap_stacks[cpu - 1][SMP_AP_STACK_SIZE];
+    barrier();
+    return (uint32_t)(uintptr_t)guest_ap_entry_pvh32;
+}
+
+int smp_ap_wait(unsigned cpu)
+{
+    if (!wait_online(cpu, SMP_CHECKIN_TICKS))
+        return 0;
+    nr_online++;
+    return 1;
+}

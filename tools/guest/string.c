@@ -64,3 +64,13 @@ int strcmp(const char *a, const char *b)
 {
     return strncmp(a, b, (size_t)-1);
 }
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return 0;
+    }
+}

@@ -2,7 +2,7 @@
 # `clock: sync=none` makes the guest's TSC advance one tick per instruction executed
 # (guest and hypervisor; VMCALL and VMRESUME count one each). Exact and repeatable.
 NAME=guest-bench-vmx
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=("build/guests/guest-bench.elf mem=16M")
 TARGETS=(bochs-smp1)
 EXPECT_EXIT=success

@@ -3,7 +3,7 @@
 # to the first instruction of the guest's handler, averaged over 1000 rounds (the WRMSR
 # exit, the vLAPIC, the trip through the scheduler a raise causes, re-entry, injection).
 NAME=lapic-svm
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=("build/guests/guest-lapic.elf mem=16M")
 TARGETS=(qemu-bios-smp1)
 EXPECT=('\[guest-lapic\] BENCH svm/virq_delivery [0-9]+ insns')

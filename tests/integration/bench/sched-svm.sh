@@ -3,7 +3,7 @@
 # the scheduler + the other domain's return, per switch; tests/guests/guest-yield.c).
 # CPU 0 stays idle. Only guest-yield-a prints the figure.
 NAME=sched-svm
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=(
     "build/guests/guest-yield-a.elf mem=16M cpu=1 peer=1"
     "build/guests/guest-yield-b.elf mem=16M cpu=1 peer=1 bench=0"

@@ -1,7 +1,7 @@
 # VT-x: SCHEDOP_yield between two domains pinned to CPU 1 (Bochs, 2 CPUs, TSC = one tick
 # per instruction): BENCH vmx/yield_switch (see sched-svm.sh, tests/guests/guest-yield.c).
 NAME=sched-vmx
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=(
     "build/guests/guest-yield-a.elf mem=16M cpu=1 peer=1"
     "build/guests/guest-yield-b.elf mem=16M cpu=1 peer=1 bench=0"

@@ -2,7 +2,7 @@
 # two CPUs (ping and pong on different CPUs: the round trip crosses CPUs with wake-up
 # IPIs).
 NAME=xen-evtchn-vmx
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=(
     "build/guests/guest-xen-ping.elf mem=16M peer=2 rounds=200"
     "build/guests/guest-xen-pong.elf mem=16M peer=1 rounds=200"

@@ -4,7 +4,7 @@
 # TLB flush, unpin); BENCH svm/grant_copy_4k = one GNTTABOP_copy of 4 KiB from a gref to
 # a frame of ours.
 NAME=xen-grant-svm
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=("build/guests/guest-xen-grant.elf mem=16M")
 TARGETS=(qemu-bios-smp1)
 EXPECT=('\[guest-xen-grant\] BENCH svm/grant_map_unmap [0-9]+ insns'

@@ -1,7 +1,7 @@
 # guest-bench: instructions per null hypercall and per CPUID exit, measured by the guest
 # with RDTSC (exact under QEMU -icount shift=0; here it only has to run and print).
 NAME=guest-bench
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-bench.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # guest-cpuid: what CPUID shows a guest: the real vendor, the hypervisor bit, no VMX/SVM
 # (no nested virtualization), no XSAVE (Keel does not manage extended state), stable answers.
 NAME=guest-cpuid
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-cpuid.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # guest-exceptions: the guest's own exceptions reach the guest's own IDT with the right
 # vector, RIP, error code and CR2: #DE #UD #BP #DB #PF (read/write/fetch) #GP.
 NAME=guest-exceptions
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-exceptions.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -2,7 +2,7 @@
 # COM1 writes never reach the serial console, the ports that end or reset the emulator
 # (0xf4, 0x8900, 0xcf9, 0x64) do nothing; string I/O (rep insb/outsb) is emulated too.
 NAME=guest-io
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-io.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -2,7 +2,7 @@
 # staying alive; then guest-isolation scans all of its own RAM for that pattern and for
 # the hypervisor's canary string, and checks that GPA 1 MiB holds its own image.
 NAME=guest-isolation
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-secret.elf mem=16M"
     "build/guests/guest-isolation.elf mem=16M wait=guest-secret"

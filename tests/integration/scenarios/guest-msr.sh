@@ -1,7 +1,7 @@
 # guest-msr: unknown MSRs and the SVM host-state MSRs raise #GP; TSC counts; EFER shows
 # long mode but not the hypervisor's SVME; FS/GS/KERNEL_GS base read back and take effect.
 NAME=guest-msr
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-msr.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # guest-triple: a guest that triple-faults (int3 with an empty IDT) is stopped with a
 # report; it never runs again. Keel goes on.
 NAME=guest-triple
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-triple.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # guest-virt-insns: no nested virtualization: every SVM and VMX instruction raises #UD in
 # the guest (on AMD-V the guest runs with EFER.SVME = 1, so each one must be intercepted).
 NAME=guest-virt-insns
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-virt-insns.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # Guests run on every CPU at once: four boot guests spread over the CPUs (issue 4: a
 # two-CPU Bochs run starts guests on both CPUs), each passing all its tests.
 NAME=guests-all-cpus
-CMDLINE=""
+CMDLINE="dom0=off"
 MODULES=(
     "build/guests/guest-cpuid.elf mem=16M"
     "build/guests/guest-exceptions.elf mem=16M"

@@ -5,7 +5,7 @@
 # BENCH <vendor>/virq_delivery (exact only under tools/bench.sh). See
 # tests/guests/guest-lapic.c. TSC-deadline is a NOTE where the host CPU lacks it.
 NAME=lapic-guest
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-lapic.elf mem=16M")
 TARGETS=(qemu-bios-smp4 bochs-smp2)
 # QEMU with -icount: the timer checks compare interrupt times with the programmed ones,

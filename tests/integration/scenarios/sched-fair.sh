@@ -12,7 +12,7 @@
 # defines it (after the EXPECT/REJECT checks), and a non-zero status fails the test with
 # the line it printed as the reason.
 NAME=sched-fair
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-spin-a.elf mem=16M cpu=1 ticks_svm=300000000 ticks_vmx=100000000"
     "build/guests/guest-spin-b.elf mem=16M cpu=1 ticks_svm=300000000 ticks_vmx=100000000"

@@ -3,7 +3,7 @@
 # throughout its window (descheduled at least 5 times, so it really shared the CPU) and
 # finish, and every flood interrupt is delivered exactly once.
 NAME=sched-flood
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-flood.elf mem=16M cpu=1 ticks_svm=500000000 ticks_vmx=100000000"
     "build/guests/guest-spin-a.elf mem=16M cpu=1 ticks_svm=300000000 ticks_vmx=60000000"

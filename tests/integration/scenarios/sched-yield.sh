@@ -3,7 +3,7 @@
 # measured yields take at least two hypercall round trips; see tests/guests/guest-yield.c).
 # Also prints BENCH <vendor>/yield_switch (exact only under tools/bench.sh: bench/sched-*).
 NAME=sched-yield
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-yield-a.elf mem=16M cpu=1 peer=1"
     "build/guests/guest-yield-b.elf mem=16M cpu=1 peer=1"

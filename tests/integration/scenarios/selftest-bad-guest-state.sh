@@ -1,7 +1,7 @@
 # The hypervisor gives the first guest a state the CPU must refuse (CR0 bit 32 set): the
 # entry failure is explained in words, that guest is stopped, the next guest runs normally.
 NAME=selftest-bad-guest-state
-CMDLINE="selftest=bad-guest-state"
+CMDLINE="dom0=off selftest=bad-guest-state"
 MODULES=("build/guests/guest-cpuid.elf mem=16M" "build/guests/guest-io.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

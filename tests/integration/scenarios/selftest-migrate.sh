@@ -1,7 +1,7 @@
 # vCPUs moved between CPUs every 3 ms while four guests run (selftest=migrate): every
 # guest still passes all its tests, and the moves really happened.
 NAME=selftest-migrate
-CMDLINE="selftest=migrate"
+CMDLINE="dom0=off selftest=migrate"
 MODULES=(
     "build/guests/guest-cpuid.elf mem=16M"
     "build/guests/guest-exceptions.elf mem=16M"

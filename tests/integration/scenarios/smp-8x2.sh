@@ -5,7 +5,7 @@
 # plays 100 rounds of IPI ping-pong waiting in HLT (a waiting vCPU gives its CPU to the
 # others), and powers off; all eight finish and nothing leaks.
 NAME=smp-8x2
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-smp-1.elf mem=16M vcpus=2 rounds=100 ipiwait=hlt sipi_strict=0"
     "build/guests/guest-smp-2.elf mem=16M vcpus=2 rounds=100 ipiwait=hlt sipi_strict=0"

@@ -7,7 +7,7 @@
 # flag), so the BSP's CPU never leaves the guest and Keel panics ("CPU 0 did not answer
 # the VMCLEAR request"). Same checks as smp-guest, fewer rounds.
 NAME=smp-ap-wait-cli
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-smp.elf mem=16M vcpus=2 apwait=cli rounds=100 sipi_strict=0")
 TARGETS=(qemu-bios-smp4 bochs-smp2)
 # QEMU with -icount (one thread): under plain multi-threaded TCG on a loaded host a

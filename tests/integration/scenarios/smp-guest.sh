@@ -5,7 +5,7 @@
 # powers the domain off. Prints BENCH <vendor>/ipi_roundtrip (exact only under
 # tools/bench.sh). See tests/guests/guest-smp.c.
 NAME=smp-guest
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-smp.elf mem=16M vcpus=2")
 TARGETS=(qemu-bios-smp4 bochs-smp2)
 # QEMU with -icount (one thread): under plain multi-threaded TCG on a loaded host a

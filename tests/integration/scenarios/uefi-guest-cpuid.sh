@@ -1,7 +1,7 @@
 # Native UEFI boot with a boot module: keel.efi loads guest-cpuid.elf from the ESP as
 # module= in keel.cfg, and Keel runs it as it does a GRUB module2.
 NAME=uefi-guest-cpuid
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-cpuid.elf mem=16M")
 TARGETS=(qemu-efi-smp1)
 EXPECT=(

@@ -2,7 +2,7 @@
 # ECX, ...), the structures whose 32-bit layout differs, and the 32-bit shared_info
 # layout latched by setting the callback from 32-bit code (tests/guests/guest-xen-compat.c).
 NAME=xen-compat
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-compat.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -2,7 +2,7 @@
 # for bad GPAs and page indexes), and every xen_version sub-op with exact results and
 # error codes (tests/guests/guest-xen-discovery.c).
 NAME=xen-discovery
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-discovery.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

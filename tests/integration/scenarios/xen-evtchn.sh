@@ -3,7 +3,7 @@
 # SCHEDOP_poll, vcpu_info moved, runstate areas, every error code, and the console ring
 # carrying the guest's output (tests/guests/guest-xen-evtchn.c).
 NAME=xen-evtchn
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-evtchn.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -1,7 +1,7 @@
 # xen-fuzz-vmx: the fuzzing guest of xen-fuzz.sh on VT-x (Bochs, 2 CPUs) with another
 # seed and 200,000 hypercalls (Bochs runs about 2,700 of them a second).
 NAME=xen-fuzz-vmx
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-fuzz.elf mem=16M seed=2 rounds=200000")
 TARGETS=(bochs-smp2)
 TIMEOUT_BOCHS=300

@@ -4,7 +4,7 @@
 # QEMU only at this size (about 45 s); Bochs (VT-x) runs 200,000 with another seed in
 # xen-fuzz-vmx.sh (1,000,000 took 6.3 minutes there).
 NAME=xen-fuzz
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-fuzz.elf mem=16M seed=1 rounds=1000000")
 TARGETS=(qemu-bios-smp1)
 TIMEOUT_QEMU=300

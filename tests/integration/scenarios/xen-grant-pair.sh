@@ -4,7 +4,7 @@
 # compared by the granter), unmaps; the granter sees the data and revokes; the grantee's
 # ref is then stale. Bad arguments against a real foreign domain get their exact status.
 NAME=xen-grant-pair
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-xen-granter.elf mem=16M peer=2"
     "build/guests/guest-xen-grantee.elf mem=16M peer=1"

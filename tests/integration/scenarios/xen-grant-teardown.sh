@@ -5,7 +5,7 @@
 # frame is freed, and the first's own mapping of the second's page goes with it. Then the
 # second is destroyed; every frame must come back.
 NAME=xen-grant-teardown
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-xen-grant-hold.elf mem=16M peer=2"
     "build/guests/guest-xen-grant-block.elf mem=16M peer=1"

@@ -5,7 +5,7 @@
 # layouts; BENCH lines for map+unmap and a 4 KiB copy. Every frame comes back when the
 # domain is destroyed.
 NAME=xen-grant
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-grant.elf mem=16M")
 TARGETS=(qemu-bios-smp1 qemu-bios-smp4 bochs-smp2)
 EXPECT=(

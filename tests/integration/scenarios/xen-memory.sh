@@ -3,7 +3,7 @@
 # guest may and may not set or read), with exact error codes
 # (tests/guests/guest-xen-memory.c). The free-frame count must come back exactly.
 NAME=xen-memory
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-memory.elf mem=16M")
 TARGETS=(qemu-bios-smp1 bochs-smp2)
 EXPECT=(

@@ -5,7 +5,7 @@
 # QEMU smp1, across CPUs on Bochs smp2 and QEMU smp4. Prints BENCH lines for the send,
 # the same-domain upcall and the round trip (exact only under the bench runner).
 NAME=xen-pingpong
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-xen-ping.elf mem=16M peer=2 rounds=1000"
     "build/guests/guest-xen-pong.elf mem=16M peer=1 rounds=1000"

@@ -3,7 +3,7 @@
 # AP's own VIRQ_TIMER, vcpu_info moved while the AP is offline (and refused once it
 # runs), pvclock agreement between vCPUs (tests/guests/guest-xen-smp.c).
 NAME=xen-smp
-CMDLINE="loglvl=info"
+CMDLINE="dom0=off loglvl=info"
 MODULES=("build/guests/guest-xen-smp.elf mem=16M vcpus=2")
 TARGETS=(qemu-bios-smp1 qemu-bios-smp4 bochs-smp2)
 EXPECT=(

@@ -137,6 +137,12 @@ static inline void tsc_wait_until(uint64_t deadline)
  * online afterwards, BSP included (n if all came up). Sets up the interrupt IDT first
  * (irq_init) so APs share it. BSP only, once. */
 unsigned smp_start_aps(unsigned n);
+/* The Xen way instead of INIT-SIPI: smp_ap_prepare(cpu) readies the AP's stack and page
+ * tables and returns the 32-bit entry (flat protected mode, paging off: the PVH start
+ * state) to give VCPUOP_initialise; after VCPUOP_up, smp_ap_wait(cpu) waits for its
+ * check-in (1: online). */
+uint32_t smp_ap_prepare(unsigned cpu);
+int smp_ap_wait(unsigned cpu);
 /* While waiting for an AP's check-in the BSP has interrupts on (1, the default: handlers
  * must be registered for whatever may arrive), as an OS would; 0 waits with them off. */
 extern int smp_wait_irqs_on;

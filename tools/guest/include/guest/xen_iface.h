@@ -26,6 +26,7 @@
 #define XEN_ESRCH   3
 #define XEN_EBUSY   16
 #define XEN_EEXIST  17
+#define XEN_ENOMEM  12
 #define XEN_ENOSPC  28
 #define XEN_EDOM    33
 
