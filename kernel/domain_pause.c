@@ -20,10 +20,9 @@
 #include <keel/sched.h>
 #include <arch/cpu.h>
 
-/* Stops every vCPU of d but `self` (NULL: all of them). */
-static bool pause(struct domain *d, struct vcpu *self)
+bool domain_pause_others(struct vcpu *v)
 {
-    struct vcpu *v = self;
+    struct domain *d = v->dom;
     uint32_t idle = 0;
     uint64_t seq[MAX_VCPUS_PER_DOMAIN];
 
@@ -47,19 +46,6 @@ static bool pause(struct domain *d, struct vcpu *self)
             cpu_relax();
     }
     return true;
-}
-
-bool domain_pause_others(struct vcpu *v)
-{
-    return pause(v->dom, v);
-}
-
-/* From outside the domain (tearing down another domain's grants): waits its turn while
- * one of d's vCPUs holds the pause; that vCPU's hypercall never waits for us. */
-void domain_pause_all(struct domain *d)
-{
-    while (!pause(d, NULL))
-        cpu_relax();
 }
 
 /* The paused vCPUs that are runnable kept bouncing through their run queues: they simply

@@ -50,6 +50,7 @@ static int16_t acquire(struct domain *rd, uint32_t ref, struct domain *ld, bool 
             return GNTST_bad_page;
         }
         a->frame = hpa & PAGE_MASK;
+        a->gfn = gfn;
     }
     *frame = a->frame;
     return GNTST_okay;
@@ -76,7 +77,7 @@ int16_t gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     struct domain *rd = op->dom == DOMID_SELF ? NULL : live_granter(ld, op->dom);
     if (!rd)
         return GNTST_bad_domain;
-    for (h = 0; h < GNTTAB_MAPTRACK && lgt->maptrack[h].granter; h++)
+    for (h = 0; h < GNTTAB_MAPTRACK && gnt_map_used(&lgt->maptrack[h]); h++)
         ;
     if (h == GNTTAB_MAPTRACK)
         return GNTST_no_space;
@@ -109,16 +110,20 @@ void gnttab_drop_map(struct domain *d, struct gnt_map *m)
     if (p2m_lookup(&d->p2m, m->gpa, &hpa, &perms) && (hpa & PAGE_MASK) == m->frame &&
         !(perms & P2M_OWNED))
         p2m_unmap(&d->p2m, m->gpa, PAGE_SIZE);
-    release(m->granter, m->ref, m->readonly);
+    paddr_t orphan = m->orphan ? m->frame : 0;
+    if (m->granter)
+        release(m->granter, m->ref, m->readonly);
     memset(m, 0, sizeof(*m));
     d->xen.gnt->nr_maps--;
+    if (orphan)
+        gnttab_orphan_unmapped(orphan);
 }
 
 int16_t gnttab_unmap_one(struct vcpu *v, struct gnttab_unmap_grant_ref *op)
 {
     struct gnttab *lgt = v->dom->xen.gnt;
 
-    if (op->handle >= GNTTAB_MAPTRACK || !lgt->maptrack[op->handle].granter)
+    if (op->handle >= GNTTAB_MAPTRACK || !gnt_map_used(&lgt->maptrack[op->handle]))
         return GNTST_bad_handle;
     struct gnt_map *m = &lgt->maptrack[op->handle];
     if (op->host_addr != m->gpa)

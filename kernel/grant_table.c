@@ -4,16 +4,15 @@
  * bit, freed here), GNTTABOP_setup_table and query_size, the hypercall's dispatch with
  * continuations, and teardown on both sides when a domain dies.
  *
- * Teardown of a dying domain d:
- *  - the mappings d holds of other domains' pages: dropped (d no longer runs); the
- *    granters see GTF_reading/GTF_writing clear;
- *  - the mappings other domains hold of d's pages: each such mapper is paused (all its
- *    vCPUs out of vcpu_run, kernel/domain_pause.c), the entries leave its p2m and its
- *    TLBs are flushed before it runs again; only then are d's frames freed (p2m_destroy
- *    after this), so no freed frame stays reachable. The mapper finds its handle gone
- *    (GNTST_bad_handle on unmap) and the GPA empty.
- * Destroys run one at a time (the boot CPU's idle hook, the churn self test), never on
- * a vCPU of the mapper being paused.
+ * Teardown of a dying domain d (unlisted, its vCPUs stopped):
+ *  - the mappings d holds of other domains' pages are dropped; the granters see
+ *    GTF_reading/GTF_writing clear;
+ *  - d's pages that other domains still map outlive d, as on Xen: they leave d's p2m
+ *    before p2m_destroy could free them and become *orphans*, owned by the mappings;
+ *    the mappers keep a valid mapping and free the frame with their last unmap of it
+ *    (or their own death). So no freed frame is ever reachable, and no other domain has
+ *    to be paused (the destroyer may well be a vCPU of the mapper: Dom0 destroying a
+ *    DomU whose pages its backends map).
  */
 #include <keel/grant_table.h>
 #include <keel/xen_abi.h>
@@ -76,25 +75,61 @@ int gnttab_domain_init(struct domain *d)
     return 0;
 }
 
-/* A table (other than d's) holding a mapping of d's pages, or NULL. Lock held. */
-static struct gnttab *mapper_of(struct domain *d)
+/* Is `frame` still mapped by some domain as an orphan? Lock held. */
+static bool orphan_mapped(paddr_t frame)
 {
     for (struct gnttab *t = all_tables; t; t = t->next)
         for (unsigned i = 0; t->nr_maps && i < GNTTAB_MAPTRACK; i++)
-            if (t->maptrack[i].granter == d)
-                return t;
-    return NULL;
+            if (t->maptrack[i].orphan && t->maptrack[i].frame == frame)
+                return true;
+    return false;
 }
 
-static unsigned drop_maps_of(struct gnttab *t, struct domain *granter)
+void gnttab_orphan_unmapped(paddr_t frame)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < GNTTAB_MAPTRACK; i++)
-        if (t->maptrack[i].granter && (!granter || t->maptrack[i].granter == granter)) {
-            gnttab_drop_map(t->d, &t->maptrack[i]);
-            n++;
+    if (!orphan_mapped(frame))
+        frame_free(frame, 1);
+}
+
+/* d's pages that others still map become orphans: their mappings stay valid, and each
+ * frame is freed with its last mapping. The leaf holding such a page (up to 1 GiB) is
+ * taken out of d's p2m whole; its other frames are freed here. Lock held. */
+static unsigned orphan_pages(struct domain *d)
+{
+    struct gnttab *gt = d->xen.gnt;
+    unsigned kept = 0;
+
+    for (unsigned r = 0; r < GNTTAB_MAX_REFS; r++) {
+        struct gnt_active *a = &gt->act[r];
+        paddr_t base;
+        uint64_t size;
+        if (!(a->rd_pins || a->wr_pins) ||
+            !p2m_take_leaf(&d->p2m, a->gfn << PAGE_SHIFT, &base, &size))
+            continue;                  /* not in use, or its leaf taken already */
+        /* Free the leaf around its pinned frames, lowest first. */
+        paddr_t from = base;
+        for (;;) {
+            paddr_t next = base + size;
+            for (unsigned q = 0; q < GNTTAB_MAX_REFS; q++) {
+                struct gnt_active *b = &gt->act[q];
+                if ((b->rd_pins || b->wr_pins) && b->frame >= from && b->frame < next)
+                    next = b->frame;
+            }
+            if (next > from)
+                frame_free(from, (next - from) >> PAGE_SHIFT);
+            if (next == base + size)
+                break;
+            kept++;
+            from = next + PAGE_SIZE;
         }
-    return n;
+    }
+    for (struct gnttab *t = all_tables; t; t = t->next)
+        for (unsigned i = 0; t->nr_maps && i < GNTTAB_MAPTRACK; i++)
+            if (t->maptrack[i].granter == d) {
+                t->maptrack[i].granter = NULL;
+                t->maptrack[i].orphan = true;
+            }
+    return kept;
 }
 
 void gnttab_domain_destroy(struct domain *d)
@@ -104,32 +139,20 @@ void gnttab_domain_destroy(struct domain *d)
         return;
     unsigned long f = gnttab_lock_all();
     gt->dying = true;                  /* no new uses of its grants */
-    drop_maps_of(gt, NULL);            /* its mappings of others */
+    for (unsigned i = 0; i < GNTTAB_MAPTRACK; i++)          /* its mappings of others */
+        if (gnt_map_used(&gt->maptrack[i]))
+            gnttab_drop_map(d, &gt->maptrack[i]);
     for (struct gnttab **pp = &all_tables; *pp; pp = &(*pp)->next)
         if (*pp == gt) {
             *pp = gt->next;
             break;
         }
+    /* What is pinned now is mapped by others (copies never outlast the lock). */
+    unsigned kept = orphan_pages(d);
     gnttab_unlock_all(f);
-
-    /* Others' mappings of its pages. */
-    for (;;) {
-        f = gnttab_lock_all();
-        struct gnttab *t = mapper_of(d);
-        gnttab_unlock_all(f);
-        if (!t)
-            break;
-        struct domain *m = t->d;
-        domain_pause_all(m);
-        f = gnttab_lock_all();
-        unsigned n = drop_maps_of(t, d);
-        gnttab_unlock_all(f);
-        pr_info("domain %u (%s): grant teardown: %u mapping%s of its pages dropped from domain %u\n",
-                d->id, d->name, n, n == 1 ? "" : "s", m->id);
-        for (unsigned i = 0; i < m->nr_vcpus; i++)
-            hvm->flush_guest_tlb(m->vcpus[i]);
-        domain_unpause(m);
-    }
+    if (kept)
+        pr_info("domain %u (%s): grant teardown: %u page%s still mapped by other domains, "
+                "freed when they unmap\n", d->id, d->name, kept, kept == 1 ? "" : "s");
     for (unsigned i = 0; i < gt->nr_frames; i++)
         frame_free(gt->frame_pa[i], 1);
     kfree(gt);

@@ -29,16 +29,21 @@ struct gnt_active {
     uint16_t rd_pins, wr_pins;         /* read-only and writable uses (maps, copies) */
     uint16_t domid;                    /* the user, fixed while pinned */
     paddr_t frame;                     /* the granter's frame, fixed while pinned */
+    uint64_t gfn;                      /* where the granter has it (it cannot move it) */
 };
 
 /* A mapping this domain holds (maptrack); the handle is the index. */
 struct gnt_map {
-    struct domain *granter;            /* NULL: slot free */
+    struct domain *granter;            /* NULL: the granter died (orphan) or slot free */
+    bool orphan;                       /* the granter died: the frame outlived it, and goes
+                                        * when the last mapping of it does */
     uint32_t ref;
     bool readonly;
     uint64_t gpa;                      /* where it is in this domain's p2m */
     paddr_t frame;
 };
+
+static inline bool gnt_map_used(const struct gnt_map *m) { return m->granter || m->orphan; }
 
 struct gnttab {
     struct domain *d;
@@ -71,6 +76,8 @@ bool gnttab_frame_pinned(struct domain *d, paddr_t frame);
 /* Lock held: Keel-owned table frame `idx` for XENMAPSPACE_grant_table (grows the table),
  * or 0 if idx is beyond the maximum; *gfn_slot records where it is mapped. */
 paddr_t gnttab_frame_for_map(struct domain *d, unsigned idx, uint64_t **gfn_slot);
+/* Lock held: an orphan frame lost one mapping; freed when no maptrack holds it. */
+void gnttab_orphan_unmapped(paddr_t frame);
 /* Is frame one of d's table frames? */
 bool gnttab_is_table_frame(struct domain *d, paddr_t frame);
 /* Lock held: forgets a table frame's GFN when something else replaces it. */
@@ -80,8 +87,9 @@ void gnttab_forget_gfn(struct domain *d, uint64_t gfn);
 int16_t gnttab_map_one(struct vcpu *v, struct gnttab_map_grant_ref *op);
 int16_t gnttab_unmap_one(struct vcpu *v, struct gnttab_unmap_grant_ref *op);
 int16_t gnttab_copy_one(struct vcpu *v, struct gnttab_copy *op);
-/* Removes mapping m of domain d (p2m entry if it still points at the frame; the pin).
- * The caller has d paused or dead and flushes its TLBs. */
+/* Removes mapping m of domain d (p2m entry if it still points at the frame; the pin, or
+ * for an orphan the frame itself once no mapping of it is left). The caller has d's
+ * other vCPUs paused (or d is dead) and flushes d's TLBs before they run. */
 void gnttab_drop_map(struct domain *d, struct gnt_map *m);
 
 long do_grant_table_op(struct vcpu *v, const uint64_t a[5]);

@@ -86,7 +86,6 @@ bool xen_vcpu_may_wake(const struct vcpu *v);   /* an armed Xen timer could wake
 /* Stops every other vCPU of v's domain outside vcpu_run; false if another vCPU is
  * pausing the domain already (the caller returns HYPERCALL_RETRY). */
 bool domain_pause_others(struct vcpu *v);
-void domain_pause_all(struct domain *d);        /* every vCPU; not from one of them */
 void domain_unpause(struct domain *d);
 
 /* ---- runstate (kernel/runstate.c) */
