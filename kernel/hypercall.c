@@ -8,6 +8,7 @@
 #include <keel/sched.h>
 #include <keel/printk.h>
 #include <keel/xen_abi.h>
+#include <keel/grant_table.h>
 #include <public/xen.h>
 #include <public/domctl.h>
 
@@ -82,6 +83,7 @@ static const hypercall_fn hypercalls[NR_HYPERCALLS] = {
     [__HYPERVISOR_sched_op] = do_sched_op,
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_hvm_op] = do_hvm_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
     [__HYPERVISOR_domctl] = do_domctl,
 };
 

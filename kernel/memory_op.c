@@ -1,29 +1,31 @@
 /*
- * memory_op: XENMEM_add_to_physmap for the shared_info page, XENMEM_memory_map, the
- * reservation queries, and giving back / populating pages (kernel/memory_reservation.c).
- * Everything else is -ENOSYS for now.
+ * memory_op: XENMEM_add_to_physmap for the shared_info page and grant-table frames,
+ * XENMEM_memory_map, the reservation queries, and giving back / populating pages
+ * (kernel/memory_reservation.c). Everything else is -ENOSYS for now.
  *
- * Mapping shared_info at a GFN replaces what was there: RAM of the domain is freed (the
- * domain holds one frame less; destroying it later returns the rest, and the
- * shared_info frame, which Keel owns and frees itself), and a previous mapping of
- * shared_info elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
+ * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was
+ * there: RAM of the domain is freed (the domain holds one frame less; destroying it
+ * later returns the rest, and the shared_info frame, which Keel owns and frees itself),
+ * and a previous mapping of the same frame elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
  * (Linux uses a page of its own RAM): that keeps a guest from making Keel build page
  * tables all over its address space. The other vCPUs are paused around the change
  * (kernel/domain_pause.c explains why) and every vCPU's TLB is flushed.
  */
 #include <keel/xen_abi.h>
 #include <keel/string.h>
+#include <keel/grant_table.h>
 #include <public/memory.h>
 
 BUILD_BUG_ON(sizeof(struct xen_add_to_physmap) != 24);
 BUILD_BUG_ON(sizeof(struct compat_add_to_physmap) != 16);
 BUILD_BUG_ON(sizeof(struct xen_e820_entry) != 20);
 
-/* Frames Keel writes through the direct map: replacing them would leave Keel writing a
- * frame the domain no longer has. */
+/* Frames that must stay where they are (grant lock held): the ones Keel writes through
+ * the direct map (replacing them would leave Keel writing a frame the domain no longer
+ * has), and pages in use through a grant (another domain maps them or is copying them). */
 bool xen_frame_used_by_keel(struct domain *d, paddr_t frame)
 {
-    if (frame == d->xen.console_ring_pa)
+    if (frame == d->xen.console_ring_pa || gnttab_frame_pinned(d, frame))
         return true;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i]->xen.vcpu_info_frame == frame)
@@ -31,11 +33,13 @@ bool xen_frame_used_by_keel(struct domain *d, paddr_t frame)
     return false;
 }
 
-long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
+/* Maps a frame Keel owns for the domain (shared_info, a grant-table frame) at gfn, where
+ * *slot records its current GFN; grant_idx < 0 for shared_info. */
+static long map_keel_frame(struct vcpu *v, uint64_t gfn, int grant_idx)
 {
     struct domain *d = v->dom;
-    uint64_t gpa = gfn << PAGE_SHIFT;
-    paddr_t hpa;
+    uint64_t gpa = gfn << PAGE_SHIFT, *slot = &d->xen.shared_info_gfn;
+    paddr_t hpa, pa = d->xen.shared_info_pa;
     unsigned perms;
     long rc = 0;
 
@@ -43,29 +47,50 @@ long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
         return -XEN_EINVAL;
     if (!domain_pause_others(v))
         return HYPERCALL_RETRY;
-    /* Looked at with the other vCPUs stopped: none can register a vcpu_info meanwhile. */
+    /* Looked at with the other vCPUs stopped (none can register a vcpu_info meanwhile)
+     * and the grant lock held (no other domain starts using one of its pages). */
+    unsigned long gf = gnttab_lock_all();
+    if (grant_idx >= 0 && !(pa = gnttab_frame_for_map(d, (unsigned)grant_idx, &slot))) {
+        rc = -XEN_EINVAL;
+        goto out;
+    }
     bool present = p2m_lookup(&d->p2m, gpa, &hpa, &perms);
-    if (present && (hpa & PAGE_MASK) == d->xen.shared_info_pa)
+    hpa &= PAGE_MASK;
+    if (present && hpa == pa)
         goto out;                              /* there already */
-    if (present && xen_frame_used_by_keel(d, hpa & PAGE_MASK)) {
+    /* Nor is a grant mapping of another domain's page replaced: it goes with unmap. */
+    if (present && (xen_frame_used_by_keel(d, hpa) ||
+                    (!(perms & P2M_OWNED) && hpa != d->xen.shared_info_pa &&
+                     !gnttab_is_table_frame(d, hpa)))) {
         rc = -XEN_EBUSY;
         goto out;
     }
-    if (present)
-        rc = p2m_unmap(&d->p2m, gpa, PAGE_SIZE);   /* frees the RAM frame */
-    if (!rc && d->xen.shared_info_gfn != SHINFO_GFN_NONE) {
-        p2m_unmap(&d->p2m, d->xen.shared_info_gfn << PAGE_SHIFT, PAGE_SIZE);
-        d->xen.shared_info_gfn = SHINFO_GFN_NONE;
+    if (present) {
+        /* Another Keel frame there loses its place; RAM is freed. */
+        if (hpa == d->xen.shared_info_pa)
+            d->xen.shared_info_gfn = SHINFO_GFN_NONE;
+        gnttab_forget_gfn(d, gfn);
+        rc = p2m_unmap(&d->p2m, gpa, PAGE_SIZE);
+    }
+    if (!rc && *slot != SHINFO_GFN_NONE) {
+        p2m_unmap(&d->p2m, *slot << PAGE_SHIFT, PAGE_SIZE);
+        *slot = SHINFO_GFN_NONE;
     }
     if (!rc)
-        rc = p2m_map(&d->p2m, gpa, d->xen.shared_info_pa, PAGE_SIZE, P2M_R | P2M_W, false);
+        rc = p2m_map(&d->p2m, gpa, pa, PAGE_SIZE, P2M_R | P2M_W, false);
     if (!rc)
-        d->xen.shared_info_gfn = gfn;
+        *slot = gfn;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         hvm->flush_guest_tlb(d->vcpus[i]);
 out:
+    gnttab_unlock_all(gf);
     domain_unpause(d);
     return rc;
+}
+
+long xen_map_shared_info(struct vcpu *v, uint64_t gfn)
+{
+    return map_keel_frame(v, gfn, -1);
 }
 
 static long add_to_physmap(struct vcpu *v, uint64_t cmd, uint64_t arg)
@@ -99,6 +124,9 @@ static long add_to_physmap(struct vcpu *v, uint64_t cmd, uint64_t arg)
             return -XEN_EINVAL;                /* one page */
         return xen_map_shared_info(v, gpfn);
     case XENMAPSPACE_grant_table:
+        if (idx & XENMAPIDX_grant_table_status)
+            return -XEN_EINVAL;                /* v1 tables have no status frames */
+        return idx >= GNTTAB_MAX_FRAMES ? -XEN_EINVAL : map_keel_frame(v, gpfn, (int)idx);
     case XENMAPSPACE_gmfn:
     case XENMAPSPACE_gmfn_range:
     case XENMAPSPACE_dev_mmio:
@@ -149,9 +177,9 @@ static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
     case XENMEM_current_reservation:
         return (long)d->p2m.nr_owned;          /* RAM frames it holds now */
     case XENMEM_maximum_reservation:
-        return (long)READ_ONCE(d->max_pages);
+        return (long)(d->mem_bytes >> PAGE_SHIFT);
     default:
-        return (long)d->max_gfn;
+        return (long)(d->mem_bytes >> PAGE_SHIFT) - 1;
     }
 }
 
@@ -165,10 +193,6 @@ long do_memory_op(struct vcpu *v, const uint64_t a[5])
         return add_to_physmap(v, cmd, a[1]);
     case XENMEM_memory_map:
         return memory_map(v, a[1]);
-    case XENMEM_increase_reservation:
-    case XENMEM_decrease_reservation:
-    case XENMEM_populate_physmap:
-        return xen_reservation_op(v, op, cmd >> MEMOP_EXTENT_SHIFT, a[1]);
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:

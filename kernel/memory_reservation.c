@@ -11,10 +11,11 @@
  * frees the frame at once: the other vCPUs are paused around the change and every vCPU's
  * TLB flushed (kernel/domain_pause.c explains why), and only RAM the domain owns can go —
  * not shared_info, not a frame Keel writes through (vcpu_info, the console ring), not a
- * page mapped from elsewhere.
+ * page mapped from elsewhere, not a page another domain maps or copies through a grant.
  */
 #include <keel/xen_abi.h>
 #include <keel/frame.h>
+#include <keel/grant_table.h>
 #include <keel/string.h>
 #include <arch/paging.h>
 #include <public/memory.h>
@@ -29,12 +30,17 @@ static int release(struct domain *d, uint64_t gfn)
 {
     paddr_t hpa;
     unsigned perms;
+    int rc = -XEN_EINVAL;
 
-    if (gfn >= P2M_POPULATE_LIMIT >> PAGE_SHIFT ||
-        !p2m_lookup(&d->p2m, gfn << PAGE_SHIFT, &hpa, &perms) || !(perms & P2M_OWNED) ||
-        xen_frame_used_by_keel(d, hpa & PAGE_MASK))
-        return -XEN_EINVAL;
-    return p2m_unmap(&d->p2m, gfn << PAGE_SHIFT, PAGE_SIZE);
+    /* Under the grant lock: another domain cannot start mapping or copying the page
+     * between the check and the free. */
+    unsigned long f = gnttab_lock_all();
+    if (gfn < P2M_POPULATE_LIMIT >> PAGE_SHIFT &&
+        p2m_lookup(&d->p2m, gfn << PAGE_SHIFT, &hpa, &perms) && (perms & P2M_OWNED) &&
+        !xen_frame_used_by_keel(d, hpa & PAGE_MASK))
+        rc = p2m_unmap(&d->p2m, gfn << PAGE_SHIFT, PAGE_SIZE);
+    gnttab_unlock_all(f);
+    return rc;
 }
 
 static int populate_one(struct domain *d, uint64_t gfn)

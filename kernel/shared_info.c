@@ -15,6 +15,7 @@
 #include <keel/frame.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/grant_table.h>
 #include <arch/paging.h>
 
 BUILD_BUG_ON(sizeof(struct vcpu_info) != 64);
@@ -55,7 +56,8 @@ int xen_domain_init(struct domain *d)
         v->xen.vcpu_info = i < XEN_LEGACY_MAX_VCPUS ? d->xen.shared_info + i * 64 : NULL;
         runstate_set(v, i == 0 ? RUNSTATE_runnable : RUNSTATE_offline);
     }
-    return evtchn_domain_init(d);
+    int rc = gnttab_domain_init(d);
+    return rc ? rc : evtchn_domain_init(d);
 }
 
 void xen_vcpu_init(struct vcpu *v)
@@ -123,6 +125,7 @@ void xen_domain_destroy(struct domain *d)
         vtimer_stop_all(d->vcpus[i]);
         d->vcpus[i]->xen.vcpu_info = NULL;
     }
+    gnttab_domain_destroy(d);          /* before the p2m and its frames go */
     evtchn_domain_destroy(d);
     /* Not in the p2m as an owned frame: it is ours to free, wherever it was mapped. */
     if (d->xen.shared_info_pa)
@@ -157,8 +160,9 @@ long xen_register_vcpu_info(struct vcpu *caller, struct vcpu *v, uint64_t gfn, u
     if (v != caller && !v->wait_sipi)
         return -XEN_EINVAL;            /* the vCPU itself, or one that is not running */
     if (gfn >= P2M_MAX_GPA >> PAGE_SHIFT ||
-        !p2m_lookup(&d->p2m, gfn << PAGE_SHIFT, &hpa, &perms) || !(perms & P2M_W))
-        return -XEN_EINVAL;
+        !p2m_lookup(&d->p2m, gfn << PAGE_SHIFT, &hpa, &perms) || !(perms & P2M_W) ||
+        !(perms & P2M_OWNED))
+        return -XEN_EINVAL;            /* Keel keeps writing it: only a frame of its own */
 
     uint8_t *nvi = (uint8_t *)phys_to_virt(hpa & PAGE_MASK) + off;
     unsigned long f = spin_lock_irqsave(&v->xen.time_lock);

@@ -261,6 +261,31 @@ int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size)
     return err;
 }
 
+bool p2m_take_leaf(struct p2m *p, uint64_t gpa, paddr_t *base, uint64_t *size)
+{
+    const struct p2m_format *f = p->fmt;
+    int level;
+
+    if (gpa >= P2M_MAX_GPA)
+        return false;
+    unsigned long fl = spin_lock_irqsave(&p->lock);
+    uint64_t *e = walk(p, gpa, &level);
+    bool taken = e && owned_of(f, *e);
+    if (taken) {
+        uint64_t ls = LEVEL_SIZE(level), old = *e;
+        gpa &= ~(ls - 1);
+        WRITE_ONCE(*e, 0);
+        p->gen++;
+        if (p->io_sync)
+            p->io_sync(p, gpa, 0, ls, 0);      /* devices lose it before it changes hands */
+        p->nr_owned -= ls >> PAGE_SHIFT;
+        *base = addr_of(f, old, level);
+        *size = ls;
+    }
+    spin_unlock_irqrestore(&p->lock, fl);
+    return taken;
+}
+
 int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms)
 {
     const struct p2m_format *f = p->fmt;
@@ -321,9 +346,11 @@ bool p2m_lookup_cached(struct p2m *p, struct p2m_cache *c, uint64_t gpa, paddr_t
 /* Lock-free: entries change atomically (a split installs a complete table in one store)
  * and tables are freed only when the whole p2m is destroyed, when no vCPU runs. This is on
  * the exit path (every guest memory access of a hypercall).
- * Invariant this relies on: a guest frame is unmapped (and freed) only while no vCPU of
- * the domain runs (domain destruction today); unmapping from a live domain (ballooning,
- * grant unmap) must first take a reference on the frames hypercalls are copying. */
+ * Invariant this relies on: a mapping is removed from a live domain only while no other
+ * vCPU of it runs (kernel/domain_pause.c: add_to_physmap replacing RAM, giving pages
+ * back, grant unmap), and every vCPU's TLB is flushed before it runs again; a frame a
+ * hypercall may still be copying is never freed under it. A dying domain's pages that
+ * other domains map through grants are not freed with it (kernel/grant_table.c). */
 bool p2m_lookup(struct p2m *p, uint64_t gpa, paddr_t *hpa, unsigned *perms)
 {
     const struct p2m_format *f = p->fmt;

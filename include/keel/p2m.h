@@ -32,6 +32,11 @@ int p2m_init(struct p2m *p, const struct p2m_format *fmt);
 int p2m_map(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms, bool owned);
 /* Removes the mappings of [gpa, gpa+size) (splitting large pages); owned frames are freed. */
 int p2m_unmap(struct p2m *p, uint64_t gpa, uint64_t size);
+/* Takes the owned leaf that maps gpa (4 KiB, 2 MiB or 1 GiB) out of the map without
+ * freeing it: its frames [*base, *base + *size) are the caller's now. False if gpa maps
+ * nothing or a frame the domain does not own. (Grant teardown: a dying domain's pages
+ * that other domains still map outlive it.) */
+bool p2m_take_leaf(struct p2m *p, uint64_t gpa, paddr_t *base, uint64_t *size);
 /* Changes permissions of [gpa, gpa+size); every page must be mapped. */
 int p2m_protect(struct p2m *p, uint64_t gpa, uint64_t size, unsigned perms);
 /* The host frame behind gpa (page-aligned result plus offset) and its permissions. */

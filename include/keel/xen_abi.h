@@ -31,7 +31,9 @@ static inline int xen_self_only(const struct domain *d, uint32_t domid)
 long do_memory_op(struct vcpu *v, const uint64_t a[5]);
 /* XENMEM_{increase,decrease}_reservation, populate_physmap (kernel/memory_reservation.c). */
 long xen_reservation_op(struct vcpu *v, unsigned op, uint64_t start, uint64_t arg);
-/* Frames Keel writes through the direct map (vcpu_info, console ring): never given back. */
+/* Frames Keel writes through the direct map (vcpu_info, console ring) and frames in use
+ * through a grant: never given back. Call with the grant lock held (gnttab_lock_all), and
+ * keep it until the frame is gone, so that no grant starts using it meanwhile. */
 bool xen_frame_used_by_keel(struct domain *d, paddr_t frame);
 long do_xen_version(struct vcpu *v, const uint64_t a[5]);
 long do_vcpu_op(struct vcpu *v, const uint64_t a[5]);

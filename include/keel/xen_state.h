@@ -7,6 +7,7 @@
  *   kernel/vtimer.c        VCPUOP timers;  kernel/sched_poll.c  SCHEDOP_poll
  *   kernel/runstate.c      runstate areas;  kernel/pvclock.c  vcpu_time_info
  *   kernel/domain_pause.c  stopping a domain's other vCPUs for p2m changes
+ *   kernel/grant_table.c   the grant table (grant_map.c: map, unmap, copy)
  */
 #ifndef KEEL_XEN_STATE_H
 #define KEEL_XEN_STATE_H
@@ -21,6 +22,7 @@
 
 struct domain;
 struct evtchn;
+struct gnttab;
 
 /* Ports per domain. The 2-level ABI allows 4096 (64-bit guests) or 1024 (32-bit); 1024
  * for now keeps the table at 24 KiB and works for both. Valid port numbers grow in
@@ -58,6 +60,8 @@ struct xen_domain {
 
     struct xen_e820_entry e820[XEN_MAX_E820];
     unsigned nr_e820;
+
+    struct gnttab *gnt;                /* grant table (kernel/grant_table.c) */
 
     /* Domain pause for p2m changes (kernel/domain_pause.c). */
     volatile uint32_t pause_req;

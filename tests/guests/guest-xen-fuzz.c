@@ -9,17 +9,29 @@
  * stay off (a random callback vector must not hit us), sched_op is only yield (no
  * shutdown, no blocking forever), console_io is left out (it would print noise), and
  * every address the hypervisor may write to later — shared_info's GFN, a vcpu_info, a
- * runstate area, the hypercall page — is inside the scratch area or not ours.
+ * runstate area, the hypercall page, a grant-table frame — is inside the scratch area or
+ * not ours, and so is everything grant_table_op writes (operation results, frame lists,
+ * copy destinations; see grant_args, which keeps grant_table_op's array out of page 0).
  * At the end, a few calls must still work as they should.
  */
 #include <guest/guest.h>
 #include <guest/xen_hv.h>
+#include <guest/xen_grant.h>
 
 /* Pointers land in the first SCRATCH_PAGES pages; the last page is slack for the longest
  * thing the hypervisor writes (1 KiB of capabilities). */
 #define SCRATCH_PAGES 16
 static uint8_t scratch[(SCRATCH_PAGES + 1) * 4096] __attribute__((aligned(4096)));
 static uint64_t seed, mem_top;
+/* Grant-table frame 3 (refs 1536..2047) stays here, out of the scrambled area, so that
+ * the guest can keep some plausible grants (of scratch pages, to itself) for the crafted
+ * operations to use; the random add_to_physmap calls never move it (see one()). */
+#define GREF0 1536
+static uint8_t gtable[4096] __attribute__((aligned(4096)));
+static domid_t self;
+static uint64_t window;                      /* GPAs above our RAM where maps may go */
+static struct { uint64_t gpa; uint32_t handle; } made[16];   /* recent maps, for unmaps */
+static unsigned long gnt_calls, gnt_ok, gnt_maps, gnt_copies;   /* what grant fuzzing reached */
 
 static uint64_t rnd(void)
 {
@@ -81,10 +93,82 @@ static unsigned long safe_gfn(void)
                      : 0x40000 + rnd() % 0x10000;                  /* outside RAM */
 }
 
+/* grant_table_op: the operations are written back (status, handle), so an array in
+ * scratch must end inside it; a huge count only with an array we do not have. A copy's
+ * destination frame is a page of scratch or none of ours. (A destination named by one
+ * of our own grants is whatever the scrambled table says: frame 0, which we do not use,
+ * or far outside our memory, but for a 2^-20 chance per entry of a random frame.) */
+/* Re-grants (or revokes, or spoils) one of our 16 plausible refs, mapped or not. */
+static void regrant(void)
+{
+    volatile struct grant_entry_v1 *e = (volatile struct grant_entry_v1 *)gtable + rnd() % 16;
+    e->frame = (uint32_t)(((unsigned long)scratch >> 12) + rnd() % SCRATCH_PAGES);
+    e->domid = rnd() % 8 ? self : (domid_t)int_arg();
+    e->flags = (uint16_t)(rnd() % 8 ? GTF_permit_access | (rnd() % 3 ? 0 : GTF_readonly) : rnd());
+}
+
+/* Operations that mostly make sense: our refs, our window, small handles. */
+static void craft(unsigned cmd, uint8_t *op)
+{
+    uint32_t ref = rnd() % 8 ? GREF0 + rnd() % 16 : (uint32_t)int_arg();
+    domid_t dom = rnd() % 8 ? self : rnd() & 1 ? DOMID_SELF : (domid_t)int_arg();
+    uint64_t gpa = window + 4096 * (rnd() % 64) + (rnd() % 16 ? 0 : rnd() % 4096);
+    if (cmd == GNTTABOP_map_grant_ref) {
+        *(struct gnttab_map_grant_ref *)op = (struct gnttab_map_grant_ref){
+            .host_addr = gpa, .ref = ref, .dom = dom,
+            .flags = rnd() % 8 ? GNTMAP_host_map | (rnd() & 1 ? GNTMAP_readonly : 0) : (uint32_t)rnd() };
+    } else if (cmd == GNTTABOP_unmap_grant_ref) {
+        unsigned k = rnd() % 16;
+        *(struct gnttab_unmap_grant_ref *)op = rnd() % 4 ?
+            (struct gnttab_unmap_grant_ref){ .host_addr = made[k].gpa, .handle = made[k].handle } :
+            (struct gnttab_unmap_grant_ref){ .host_addr = gpa,
+                                             .handle = rnd() % 8 ? rnd() % 16 : (uint32_t)int_arg() };
+    } else if (cmd == GNTTABOP_copy) {
+        struct gnttab_copy *c = (struct gnttab_copy *)op;
+        uint16_t len = (uint16_t)(rnd() % 4 ? 4096 - rnd() % 4096 : rnd() % 8192);
+        *c = (struct gnttab_copy){ .len = len, .flags = (uint16_t)(rnd() % 4) };
+        c->source.offset = (uint16_t)(rnd() % 2 ? 0 : rnd() % (4097 - (len > 4096 ? 4096 : len)));
+        c->dest.offset = (uint16_t)(rnd() % 2 ? 0 : rnd() % (4097 - (len > 4096 ? 4096 : len)));
+        c->source.domid = c->flags & GNTCOPY_source_gref ? dom : DOMID_SELF;
+        c->dest.domid = c->flags & GNTCOPY_dest_gref ? dom : DOMID_SELF;
+        if (c->flags & GNTCOPY_source_gref)
+            c->source.u.ref = ref;
+        else
+            c->source.u.gmfn = rnd() % 2 ? safe_gfn() : rnd() % 4096;   /* reading is fine */
+        if (c->flags & GNTCOPY_dest_gref)
+            c->dest.u.ref = GREF0 + rnd() % 16;
+        else
+            c->dest.u.gmfn = safe_gfn();
+    }
+}
+
+static void grant_args(unsigned long a[5])
+{
+    unsigned long end = (unsigned long)scratch + sizeof(scratch);
+    a[0] = rnd() % 4 ? rnd() % 13 : a[0];
+    a[2] = rnd() % 4 ? rnd() % 6 : int_arg();
+    /* Not page 0 or the top of our memory: what earlier calls left there would make
+     * copies into our own pages. */
+    a[1] = rnd() % 8 ? (unsigned long)scratch + rnd() % (SCRATCH_PAGES * 4096)
+                     : rnd() & 1 ? 0x40000000ul + (rnd() % 0x100000) : 0x8000000000000000ul | rnd();
+    if (a[1] >= (unsigned long)scratch && a[1] < end) {
+        if (a[2] > (end - a[1]) / 40)
+            a[2] = (end - a[1]) / 40;
+        for (unsigned long i = 0; rnd() % 2 && i < a[2]; i++)
+            craft((unsigned)a[0], (uint8_t *)(a[1] + 40 * i) - (a[0] == 0 ? 8 * i : a[0] == 1 ? 16 * i : 0));
+        if (a[0] == 5)
+            for (unsigned long i = 0; i < a[2]; i++) {
+                uint8_t *op = (uint8_t *)(a[1] + 40 * i);
+                if (!(op[34] & 2))                 /* dest by frame number */
+                    *(uint64_t *)(op + 16) = safe_gfn();
+            }
+    }
+}
+
 static void one(void)
 {
-    static const unsigned long nrs[] = { 12, 17, 24, 29, 32, 34, 18 };
-    unsigned long nr = rnd() % 4 ? nrs[rnd() % 6] : rnd() % 70;
+    static const unsigned long nrs[] = { 12, 17, 20, 24, 29, 32, 34, 18 };
+    unsigned long nr = rnd() % 4 ? nrs[rnd() % 7] : rnd() % 70;
     unsigned long a[5] = { rnd() % 3 ? rnd() % 16 : int_arg(), int_arg(), int_arg(),
                            int_arg(), int_arg() };
 
@@ -105,6 +189,12 @@ static void one(void)
             *(uint32_t *)(a[2] + 8) = (uint32_t)(rnd() % 4200);
         }
     }
+    if (nr == 20)
+        grant_args(a);
+    if (nr == 12 && (a[0] & 0x3f) == 7 && a[1] >= (unsigned long)scratch &&
+        a[1] < (unsigned long)scratch + sizeof(scratch) - 24 && *(uint32_t *)(a[1] + 4) == 1 &&
+        *(uint64_t *)(a[1] + 8) == 3)
+        *(uint64_t *)(a[1] + 8) = 0;               /* grant frame 3 stays at gtable */
     if (nr == 12 && (a[0] & 0x3f) == 7 && a[1] >= (unsigned long)scratch &&
         a[1] < (unsigned long)scratch + sizeof(scratch) - 24)
         /* add_to_physmap: one page of scratch or none of ours (moving shared_info between
@@ -114,7 +204,21 @@ static void one(void)
     if (nr == 12 && (a[0] & 0x3f) == 7 && !(a[1] >= (unsigned long)scratch &&
         a[1] < (unsigned long)scratch + sizeof(scratch) - 24))
         a[1] = 0x40000000ul;                       /* otherwise an unmapped argument */
-    hypercall5(nr, a[0], a[1], a[2], a[3], a[4]);
+    long rc = hypercall5(nr, a[0], a[1], a[2], a[3], a[4]);
+    if (nr == 20) {
+        gnt_calls++;
+        gnt_ok += rc == 0;
+        for (unsigned long i = 0; rc == 0 && (a[0] == 0 || a[0] == 5) && i < a[2]; i++) {
+            if (a[0] == 0 && *(int16_t *)(a[1] + 32 * i + 18) == 0) {
+                struct gnttab_map_grant_ref *m = (void *)(a[1] + 32 * i);
+                made[gnt_maps % 16].gpa = m->host_addr;
+                made[gnt_maps % 16].handle = m->handle;
+                gnt_maps++;
+            }
+            else
+                gnt_copies += *(int16_t *)(a[1] + 40 * i + 36) == 0;
+        }
+    }
 }
 
 static void msr_fuzz(void *arg)
@@ -132,12 +236,18 @@ void guest_main(void)
         if (m[i].addr + m[i].size > mem_top)
             mem_top = m[i].addr + m[i].size;
     seed = cmdline_num("seed", 1) * 0x9e3779b97f4a7c15ull + 1;
+    self = (domid_t)xen_domid();
+    window = (mem_top + (1ull << 22)) & ~((1ull << 21) - 1);
+    if (!test_check(xen_gnttab_map_frame(3, gtable) == 0, "fuzz-grant-table", "frame 3 refused"))
+        return;
     unsigned long rounds = cmdline_num("rounds", 200000);
     gprintf("fuzz: seed %lu, %lu hypercalls\n", cmdline_num("seed", 1), rounds);
 
     for (unsigned long i = 0; i < rounds; i++) {
         if (i % 64 == 0)
             scramble();
+        if (i % 16 == 0)
+            regrant();
         if (i % 4096 == 0)
             guest_try(msr_fuzz, 0, 0);             /* the hypercall-page MSR, #GP or not */
         one();
@@ -149,5 +259,7 @@ void guest_main(void)
     long s = b == 0 ? xen_evtchn_send(p) : b;
     test_check(v == ((4 << 16) | 17) && (b == 0 || b == -XEN_ENOSPC) && s == (b ? b : 0),
                "fuzz-survived", "version %lx, bind %ld, send %ld", v, b, s);
+    gprintf("fuzz: grant_table_op: %lu calls, %lu returned 0, %lu maps and %lu copies made\n",
+            gnt_calls, gnt_ok, gnt_maps, gnt_copies);
     gprintf("fuzz: done\n");
 }

@@ -115,14 +115,14 @@ static void check_shared_info(uint64_t console_gpa)
     long e2 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, UNMAPPED >> 12, 0);
     long e3 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 1, (uintptr_t)shinfo_b >> 12, 0);
     long e4 = add_physmap(DOMID_SELF, 99, 0, (uintptr_t)shinfo_b >> 12, 0);
-    long e5 = add_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 0, (uintptr_t)shinfo_b >> 12, 0);
+    long e5 = add_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 4, (uintptr_t)shinfo_b >> 12, 0);
     long e6 = add_physmap(0x2345, XENMAPSPACE_shared_info, 0, (uintptr_t)shinfo_b >> 12, 0);
     long e7 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, (uintptr_t)shinfo_b >> 12,
                           0x10000ul << 6);
     long e8 = mop(XENMEM_add_to_physmap, (void *)UNMAPPED);
     long e9 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, ~0ull >> 12, 0);
     test_check(e1 == -XEN_EBUSY && e2 == -XEN_EINVAL && e3 == -XEN_EINVAL && e4 == -XEN_EINVAL &&
-               e5 == -XEN_ENOSYS && e6 == -XEN_ESRCH && e7 == -XEN_EDOM && e8 == -XEN_EFAULT &&
+               e5 == -XEN_EINVAL && e6 == -XEN_ESRCH && e7 == -XEN_EDOM && e8 == -XEN_EFAULT &&
                e9 == -XEN_EINVAL, "xen-shinfo-errors",
                "%ld %ld %ld %ld %ld %ld %ld %ld %ld", e1, e2, e3, e4, e5, e6, e7, e8, e9);
     test_check(reservation() == before - 2, "xen-shinfo-errors-free-nothing", "%lu",

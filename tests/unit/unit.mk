@@ -22,7 +22,7 @@ UNIT_LDLIBS   := -lcmocka
 
 UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
                  test_evtchn test_pvclock test_xencons test_hypercall_page test_xlcfg test_xs_store \
-                 test_guest_acpi
+                 test_guest_acpi test_grant test_grant_ops
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -45,6 +45,10 @@ UNIT_SRC_test_guest_acpi := kernel/guest_acpi.c arch/x86/madt.c
 # Dom0's configuration parser (tools/dom0): pure C, built for the host as it is.
 UNIT_SRC_test_xlcfg     := tools/dom0/xlcfg.c
 UNIT_SRC_test_xs_store  := tools/dom0/xs_store.c
+UNIT_SRC_test_grant     := kernel/grant_entry.c
+# Grant map/unmap/copy/teardown on the real p2m (NPT format) and the fake frames.
+UNIT_SRC_test_grant_ops := kernel/grant_table.c kernel/grant_map.c kernel/grant_entry.c mm/p2m.c \
+                           svm/npt.c tests/unit/fake_frames.c
 
 UNIT_COMMON   := tests/unit/fake_kernel.c
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
