@@ -113,6 +113,22 @@ void xen_vcpu_down(struct vcpu *v)
     domain_shutdown(d, SHUTDOWN_poweroff, "every vCPU halted with interrupts off");
 }
 
+int xen_domain_reserve_page(struct domain *d, uint64_t gpa)
+{
+    struct xen_e820_entry *e = d->xen.e820;
+
+    /* Only the page just below the reserved pages (ACPI tables, console ring) that
+     * xen_domain_set_layout put after the first RAM entry: that entry shrinks by a page
+     * and the reserved one grows down over it. */
+    if (d->xen.nr_e820 < 2 || e[0].type != 1 || e[0].addr || e[1].type != 2 ||
+        gpa + PAGE_SIZE != e[0].size || e[1].addr != e[0].size)
+        return -XEN_EINVAL;
+    e[0].size = gpa;
+    e[1].addr = gpa;
+    e[1].size += PAGE_SIZE;
+    return 0;
+}
+
 void xen_domain_shutdown(struct domain *d)
 {
     for (unsigned i = 0; i < d->nr_vcpus; i++)

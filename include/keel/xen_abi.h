@@ -63,6 +63,8 @@ void xen_domain_destroy(struct domain *d);      /* unlisted already; before vCPU
 /* The guest's memory map, also behind XENMEM_memory_map; the console ring page. The page
  * below the console ring is reserved too: the guest's ACPI tables (keel/guest_acpi.h). */
 int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa);
+/* Marks the page just below the console ring reserved (the store ring, kernel/domctl.c). */
+int xen_domain_reserve_page(struct domain *d, uint64_t gpa);
 
 /* ---- shared_info and upcalls (kernel/shared_info.c) */
 void xen_latch_compat(struct vcpu *v);          /* the layouts follow the caller's mode */
