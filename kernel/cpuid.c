@@ -70,7 +70,8 @@ bool xen_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_reg
         }
         break;
     case 4:
-        r->eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT;
+        r->eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+                 XEN_HVM_CPUID_UPCALL_VECTOR;
         r->ebx = v->id;
         r->ecx = v->dom->id;
         break;

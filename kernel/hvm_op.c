@@ -3,7 +3,8 @@
  * Xen, a guest may set only a few of them (the callback, and the store and console
  * ports) and read a few more (the store and console pages among them); the others are
  * the toolstack's (-EPERM). Keel implements the callback of type "vector"; the other
- * guest-settable ones it does not use are refused with -EINVAL.
+ * guest-settable ones it does not use are refused with -EINVAL. HVMOP_set_evtchn_upcall_vector
+ * gives one vCPU a vector of its own (Linux uses it when CPUID offers it).
  */
 #include <keel/xen_abi.h>
 #include <public/hvm_op.h>
@@ -65,11 +66,32 @@ static long set_param(struct vcpu *v, uint32_t index, uint64_t value)
     }
 }
 
+static long set_upcall_vector(struct vcpu *v, uint64_t arg)
+{
+    struct xen_hvm_evtchn_upcall_vector u;
+    struct domain *d = v->dom;
+
+    if (copy_from_guest(v, &u, arg, sizeof(u)))
+        return -XEN_EFAULT;
+    if (u.vector < 0x10)
+        return -XEN_EINVAL;            /* exception vectors, as Xen refuses them */
+    if (u.vcpu >= d->nr_vcpus)
+        return -XEN_ENOENT;
+    struct vcpu *t = d->vcpus[u.vcpu];
+    xen_latch_compat(v);
+    WRITE_ONCE(t->xen.upcall_vector, u.vector);
+    if (xen_upcall_wanted(t))
+        xen_vcpu_kick(t);              /* what was pending goes out on the new vector */
+    return 0;
+}
+
 long do_hvm_op(struct vcpu *v, const uint64_t a[5])
 {
     uint64_t op = a[0] & 0xff, arg = a[1];     /* the bits above: a continuation */
     struct xen_hvm_param p;
 
+    if (op == HVMOP_set_evtchn_upcall_vector)
+        return set_upcall_vector(v, arg);
     if (op != HVMOP_set_param && op != HVMOP_get_param)
         return -XEN_ENOSYS;
     if (copy_from_guest(v, &p, arg, sizeof(p)))

@@ -44,7 +44,8 @@ void xen_upcall_inject(struct vcpu *v)
             v->after_window = false;
             vcpu_complete_hlt(v);
         }
-        hvm->inject_event(v, EVENT_EXTINT, v->dom->xen.callback_vector, false, 0);
+        uint8_t vec = v->xen.upcall_vector ? v->xen.upcall_vector : v->dom->xen.callback_vector;
+        hvm->inject_event(v, EVENT_EXTINT, vec, false, 0);
         v->halted = false;
         v->xen.upcalls++;
     } else {

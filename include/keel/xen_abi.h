@@ -75,7 +75,7 @@ void xen_upcall_inject(struct vcpu *v);         /* before entry, when xen_upcall
 static inline bool xen_upcall_wanted(const struct vcpu *v)
 {
     uint8_t *vi = v->xen.vcpu_info;
-    return v->dom->xen.callback_vector && vi && READ_ONCE(*vi);
+    return (v->xen.upcall_vector || v->dom->xen.callback_vector) && vi && READ_ONCE(*vi);
 }
 
 /* ---- vcpu_run hooks */

@@ -104,6 +104,7 @@ struct xen_vcpu {
     bool ctx_valid;                    /* VCPUOP_initialise gave a start context */
     struct vcpu_hvm_x86_32 ctx;        /* ... this one (kernel/vcpu_updown.c) */
     uint64_t upcalls;                  /* upcall vectors injected (statistics) */
+    uint8_t upcall_vector;             /* HVMOP_set_evtchn_upcall_vector; 0: the domain's */
 };
 
 #endif

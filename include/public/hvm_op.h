@@ -8,6 +8,13 @@
 
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
+/* A vCPU's own upcall vector, instead of the domain's HVM_PARAM_CALLBACK_IRQ (what
+ * CPUID 0x40000004's XEN_HVM_CPUID_UPCALL_VECTOR offers). */
+#define HVMOP_set_evtchn_upcall_vector 23
+struct xen_hvm_evtchn_upcall_vector {
+    uint32_t vcpu;
+    uint8_t vector;                /* 0x10..0xff */
+};
 
 /* Same layout for 32- and 64-bit guests (16 bytes). */
 struct xen_hvm_param {

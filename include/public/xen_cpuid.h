@@ -27,6 +27,7 @@
 #define XEN_HVM_CPUID_IOMMU_MAPPINGS   (1u << 2)
 #define XEN_HVM_CPUID_VCPU_ID_PRESENT  (1u << 3)
 #define XEN_HVM_CPUID_DOMID_PRESENT    (1u << 4)
+#define XEN_HVM_CPUID_UPCALL_VECTOR    (1u << 6)   /* HVMOP_set_evtchn_upcall_vector */
 
 /* The hypercall-page MSR (base+2 EBX). Each 32-byte slot n of the page is a stub that
  * makes hypercall n. */

@@ -322,6 +322,28 @@ static void console_ring(void)
     xen_console_ring_write(again, sizeof(again) - 1);
 }
 
+/* HVMOP_set_evtchn_upcall_vector: our vCPU's own vector replaces the domain's. */
+static void per_vcpu_vector(void)
+{
+    uint32_t p;
+    long e1 = xen_upcall_vector_set(0, 0x0f);
+    long e2 = xen_upcall_vector_set(5, 0xf5);
+    long e3 = hypercall2(__HYPERVISOR_hvm_op, 23, 0x40000000ul);
+    long rc = xen_upcall_vector_set(0, 0xf5);
+    xen_evtchn_bind_ipi(0, &p);
+    xen_last_upcall_vector = 0;
+    sti();
+    xen_evtchn_send(p);
+    for (int i = 0; i < 1000 && !xen_last_upcall_vector; i++)
+        cpu_relax();
+    cli();
+    unsigned got = xen_last_upcall_vector;
+    xen_evtchn_close(p);
+    test_check(e1 == -XEN_EINVAL && e2 == -XEN_ENOENT && e3 == -XEN_EFAULT && rc == 0 &&
+               got == 0xf5, "upcall-vector-per-vcpu", "vector 0x0f %ld, vCPU 5 %ld, bad pointer "
+               "%ld, set %ld, delivered on %#x", e1, e2, e3, rc, got);
+}
+
 void guest_main(void)
 {
     uint32_t timer_port = 0;
@@ -335,5 +357,6 @@ void guest_main(void)
     vcpu_ops();
     evtchn_errors();
     console_ring();
+    per_vcpu_vector();
     test_check(xen_unhandled_events == 0, "evtchn-no-stray-events", "%u", xen_unhandled_events);
 }

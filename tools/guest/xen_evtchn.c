@@ -108,10 +108,12 @@ void xen_evtchn_handle(uint32_t port, xen_port_handler fn, void *arg)
 /* The upcall: the guest's half of the 2-level protocol, in Xen's order — upcall flag,
  * then the selector, then each pending & ~mask word — clearing before acting so that a
  * new event is never lost. */
+volatile unsigned xen_last_upcall_vector;
+
 static void upcall(unsigned vector)
 {
-    (void)vector;
     unsigned cpu = smp_cpu_id();
+    xen_last_upcall_vector = vector;
     volatile struct vcpu_info *vi = xen_vcpu_info(cpu);
 
     atomic_inc(&xen_upcalls[cpu < 8 ? cpu : 0]);
@@ -137,6 +139,14 @@ static void upcall(unsigned vector)
             atomic_inc(&xen_unhandled_events);
         }
     }
+}
+
+long xen_upcall_vector_set(uint32_t vcpu, uint8_t vector)
+{
+    struct { uint32_t vcpu; uint8_t vector; } u = { vcpu, vector };
+    if (vector >= 32)
+        irq_register(vector, upcall);
+    return hypercall2(__HYPERVISOR_hvm_op, 23, (unsigned long)&u);
 }
 
 long xen_upcall_setup(uint8_t vector)

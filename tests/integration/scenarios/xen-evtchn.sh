@@ -15,6 +15,7 @@ EXPECT=(
     '\[guest-xen-evtchn\] PASS poll-masked-wakes$'
     '\[guest-xen-evtchn\] PASS runstate$'
     '\[guest-xen-evtchn\] PASS evtchn-errors$'
+    '\[guest-xen-evtchn\] PASS upcall-vector-per-vcpu$'
     '^\[guest-xen-evtchn\] hello from the console ring$'
     'domain [0-9]+ \(guest-xen-evtchn\): console ring indexes out of range; skipped'
     '^\[guest-xen-evtchn\] the console ring works again$'

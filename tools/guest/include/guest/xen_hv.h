@@ -53,6 +53,9 @@ void xen_evtchn_clear(uint32_t port);
  * unhandled). Handlers run with interrupts off, on the vCPU that got the upcall. */
 typedef void (*xen_port_handler)(uint32_t port, void *arg);
 long xen_upcall_setup(uint8_t vector);
+/* HVMOP_set_evtchn_upcall_vector: vCPU `vcpu`'s own vector (handled like the above). */
+long xen_upcall_vector_set(uint32_t vcpu, uint8_t vector);
+extern volatile unsigned xen_last_upcall_vector;   /* the vector of the last upcall */
 void xen_evtchn_handle(uint32_t port, xen_port_handler fn, void *arg);
 extern volatile uint32_t xen_upcalls[8];          /* upcalls taken, per vCPU */
 extern volatile uint32_t xen_port_events[1024];   /* events dispatched, per port */
