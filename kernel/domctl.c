@@ -216,6 +216,22 @@ static long read_console_ring(struct vcpu *v, struct domain *d, const struct kee
     return (long)k.n;
 }
 
+static long write_console_ring(struct vcpu *v, struct domain *d, const struct keel_domctl_console *c)
+{
+    char buf[256];
+    struct xencons_interface *ring = (void *)d->xen.console_ring;
+    size_t n = MIN((size_t)c->size, sizeof(buf));
+
+    if (!ring)
+        return 0;
+    if (copy_from_guest(v, buf, c->buf, n))
+        return -XEN_EFAULT;
+    unsigned long f = spin_lock_irqsave(&d->xen.console_lock);
+    n = xencons_put_in(ring, buf, n);
+    spin_unlock_irqrestore(&d->xen.console_lock, f);
+    return (long)n;                            /* Dom0 notifies through its bound port */
+}
+
 static long op_on(struct vcpu *v, struct domain *d, struct keel_domctl *op, bool *copy_back)
 {
     switch (op->cmd) {
@@ -257,6 +273,8 @@ static long op_on(struct vcpu *v, struct domain *d, struct keel_domctl *op, bool
     }
     case KEEL_DOMCTL_console_read:
         return read_console_ring(v, d, &op->u.console);
+    case KEEL_DOMCTL_console_write:
+        return write_console_ring(v, d, &op->u.console);
     case KEEL_DOMCTL_set_store: {
         long rc = set_store(d, &op->u.store);
         *copy_back = !rc;

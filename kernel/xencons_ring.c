@@ -44,3 +44,19 @@ enum xencons_result xencons_read(struct xencons_interface *ring, xencons_sink si
     __atomic_store_n(&ring->out_cons, cons + avail, __ATOMIC_RELEASE);
     return XENCONS_OK;
 }
+
+size_t xencons_put_in(struct xencons_interface *ring, const char *s, size_t n)
+{
+    XENCONS_RING_IDX cons = __atomic_load_n(&ring->in_cons, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX prod = __atomic_load_n(&ring->in_prod, __ATOMIC_RELAXED);
+    XENCONS_RING_IDX used = prod - cons;
+    if (used > XENCONS_IN_SIZE)
+        return 0;                      /* the guest broke its indexes: no room to trust */
+    size_t room = XENCONS_IN_SIZE - used, k = n < room ? n : room;
+    for (size_t i = 0; i < k; i++)
+        __atomic_store_n(&ring->in[(prod + (XENCONS_RING_IDX)i) % XENCONS_IN_SIZE], s[i],
+                         __ATOMIC_RELAXED);
+    /* The bytes before the index that publishes them. */
+    __atomic_store_n(&ring->in_prod, prod + (XENCONS_RING_IDX)k, __ATOMIC_RELEASE);
+    return k;
+}

@@ -24,4 +24,7 @@ enum xencons_result xencons_drain(struct xencons_interface *ring, xencons_sink s
 enum xencons_result xencons_read(struct xencons_interface *ring, xencons_sink sink, void *ctx,
                                  size_t max, size_t *taken);
 
+/* Typed input into the ring's `in` half: as many of the n bytes as fit; the count. */
+size_t xencons_put_in(struct xencons_interface *ring, const char *s, size_t n);
+
 #endif

@@ -30,6 +30,7 @@
 #define KEEL_DOMCTL_console_read   11   /* u.console: take bytes from its console ring */
 #define KEEL_DOMCTL_physinfo       12   /* u.physinfo out (domid ignored) */
 #define KEEL_DOMCTL_set_store      13   /* u.store: its store ring page; port out */
+#define KEEL_DOMCTL_console_write  14   /* u.console: typed input into its console ring */
 
 #define KEEL_DOMFLAG_PAUSED   (1u << 0)    /* getinfo: paused by Dom0 (or never started) */
 #define KEEL_DOMFLAG_SHUTDOWN (1u << 1)    /* shut down: shutdown_reason says why */

@@ -24,6 +24,9 @@ struct cons {
 
 static struct cons cons[MAX_CONS];
 static int attached = -1;          /* a domain id, or -1 */
+static int expect_id = -1;         /* consback_expect: the domain and text looked for */
+static char expect_text[64];
+static int expect_seen;
 
 static struct cons *lookup(unsigned id, int create)
 {
@@ -44,6 +47,11 @@ static struct cons *lookup(unsigned id, int create)
 
 static void flush(struct cons *c)
 {
+    if (c->len && (int)c->id == expect_id && c->len < sizeof(c->line)) {
+        c->line[c->len] = '\0';
+        if (strstr(c->line, expect_text))
+            expect_seen = 1;
+    }
     if (c->len && attached < 0)
         gprintf("[%s] %.*s\n", c->name, (int)c->len, c->line);
     c->len = 0;
@@ -137,4 +145,23 @@ unsigned consback_ports(uint32_t *ports, unsigned max)
         if (cons[i].used && cons[i].port)
             ports[n++] = cons[i].port;
     return n;
+}
+
+void consback_input(unsigned id, const char *s, size_t n)
+{
+    struct cons *c = lookup(id, 0);
+    if (c && dc_console_write(id, s, (uint32_t)n) > 0 && c->port)
+        xen_evtchn_send(c->port);          /* its hvc driver looks at `in` */
+}
+
+void consback_expect(unsigned id, const char *text)
+{
+    expect_id = (int)id;
+    gsnprintf(expect_text, sizeof(expect_text), "%s", text);
+    expect_seen = 0;
+}
+
+int consback_expect_seen(void)
+{
+    return expect_seen;
 }

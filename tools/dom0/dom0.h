@@ -43,6 +43,7 @@ long dc_set_start(unsigned domid, uint32_t entry, uint32_t ebx);
 long dc_set_max_mem(unsigned domid, uint64_t kb);
 long dc_pin(unsigned domid, unsigned vcpu, unsigned cpu);
 long dc_console_read(unsigned domid, char *buf, uint32_t size);
+long dc_console_write(unsigned domid, const char *buf, uint32_t size);
 long dc_physinfo(unsigned *nr_cpus, uint64_t *total_kb, uint64_t *free_kb);
 long dc_set_store(unsigned domid, uint64_t gfn, uint32_t *port);
 long dc_raw(const void *op);                            /* tests: any request as is */
@@ -65,6 +66,10 @@ void consback_poll(void);                  /* move every DomU's console output o
 void consback_forget(unsigned domid);      /* its domain is gone: flush and drop */
 int consback_attach(unsigned domid);       /* only this domain's output, raw; -1: none */
 void consback_detach(void);
+void consback_input(unsigned domid, const char *s, size_t n);   /* typed, to its ring */
+/* Watch for a line of domid's output containing text (from now on); seen yet? */
+void consback_expect(unsigned domid, const char *text);
+int consback_expect_seen(void);
 /* Ports to wake up for (console notifications): fills ports, returns how many. */
 unsigned consback_ports(uint32_t *ports, unsigned max);
 

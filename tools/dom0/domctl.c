@@ -134,6 +134,15 @@ long dc_console_read(unsigned domid, char *buf, uint32_t size)
     return call(&op, KEEL_DOMCTL_console_read, domid);
 }
 
+long dc_console_write(unsigned domid, const char *buf, uint32_t size)
+{
+    struct keel_domctl op;
+    memset(&op, 0, sizeof(op));
+    op.u.console.buf = (uint64_t)(uintptr_t)buf;
+    op.u.console.size = size;
+    return call(&op, KEEL_DOMCTL_console_write, domid);
+}
+
 long dc_physinfo(unsigned *nr_cpus, uint64_t *total_kb, uint64_t *free_kb)
 {
     struct keel_domctl op;

@@ -4,7 +4,8 @@
  *   pause <dom> | unpause <dom> | console <dom> [ms] | mem-set <dom> <MiB>
  *   vcpu-pin <dom> <vcpu> <cpu> | wait <dom> [s] | sleep <ms> | echo <text> | poweroff | help
  *   xs-read <path> | xs-write <path> <value> | xs-rm <path>   (the store, as xenstore-*)
- *   xs-wait <path> <s>   (until the node exists)
+ *   xs-wait <path> <s>   (until the node exists) | send <dom> <text>   (a line to its console)
+ *   expect <dom> <text> <s>   (until a line of its console contains the text)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
@@ -180,7 +181,7 @@ static void cmd_wait(const char *arg, unsigned long secs)
 static void cmd_console(const char *arg, unsigned long ms)
 {
     long id = resolve(arg);
-    char c;
+    char typed[64];
     if (id < 0)
         return;
     dom0_tick(1);                          /* its console known to the backend */
@@ -191,8 +192,12 @@ static void cmd_console(const char *arg, unsigned long ms)
     gprintf("dom0: attached to domain %ld's console%s\n", id, ms ? "" : "; Ctrl-] leaves");
     for (unsigned long t = 0; ms ? t < ms : 1; t += 10) {
         dom0_tick(10);
-        if (!ms && hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, 1, (unsigned long)&c) == 1 &&
-            c == CTRL_CLOSE_BRACKET)
+        long n = ms ? 0 : hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, sizeof(typed),
+                                     (unsigned long)typed);
+        char *close = n > 0 ? memchr(typed, CTRL_CLOSE_BRACKET, (size_t)n) : NULL;
+        if (n > 0)                         /* typed: to its console, up to Ctrl-] */
+            consback_input((unsigned)id, typed, close ? (size_t)(close - typed) : (size_t)n);
+        if (close)
             break;
     }
     consback_detach();
@@ -289,6 +294,28 @@ int shell_run_line(char *line)
         gprintf("dom0: vcpu-pin %s %s %s: %s\n", argv[1], argv[2], argv[3], dc_strerror(rc));
     } else if (!strcmp(c, "sleep") && argc == 2) {
         dom0_tick(num(argv[1], &ok1));
+    } else if (!strcmp(c, "expect") && argc >= 4) {
+        /* expect <dom> <words...> <s>: until a line of its console contains the words. */
+        long id = resolve(argv[1]);
+        unsigned long secs = num(argv[argc - 1], &ok1);
+        char text[64] = "";
+        for (int i = 2; i < argc - 1; i++)
+            gsnprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s", i > 2 ? " " : "",
+                      argv[i]);
+        if (id >= 0 && ok1) {
+            consback_expect((unsigned)id, text);
+            for (unsigned long ms = 0; !consback_expect_seen() && ms < secs * 1000; ms += 10)
+                dom0_tick(10);
+            gprintf("dom0: expect \"%s\": %s\n", text, consback_expect_seen() ? "seen" : "timed out");
+        }
+    } else if (!strcmp(c, "send") && argc >= 3) {
+        /* send <dom> <words...>: a line typed into its console (scripts drive a DomU's
+         * shell with it). */
+        long id = resolve(argv[1]);
+        for (int i = 2; id >= 0 && i < argc; i++) {
+            consback_input((unsigned)id, argv[i], strlen(argv[i]));
+            consback_input((unsigned)id, i + 1 < argc ? " " : "\n", 1);
+        }
     } else if (!strcmp(c, "echo")) {
         for (int i = 1; i < argc; i++)
             gprintf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
@@ -316,7 +343,9 @@ int shell_run_line(char *line)
         gprintf("commands: list, info, create <cfg> [key=value...], destroy <dom>, shutdown <dom>,\n"
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
-                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>\n");
+                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, send <dom> <text>,\n"
+                "  expect <dom> <text> <s>,\n"
+                "  bench <cfg>\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }

@@ -109,3 +109,21 @@ char *strrchr(const char *s, int c)
             return (char *)last;
     }
 }
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == (unsigned char)c)
+            return (void *)(p + i);
+    return 0;
+}
+
+char *strstr(const char *h, const char *n)
+{
+    size_t k = strlen(n);
+    for (; *h; h++)
+        if (!strncmp(h, n, k))
+            return (char *)h;
+    return k ? 0 : (char *)h;
+}

@@ -111,6 +111,8 @@ size_t strnlen(const char *s, size_t max);
 char *strcpy(char *d, const char *s);
 size_t strspn(const char *s, const char *accept);
 char *strrchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
+char *strstr(const char *h, const char *n);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
