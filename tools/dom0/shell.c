@@ -338,7 +338,8 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "stopwatch") && argc <= 3) {
         /* stopwatch: start; stopwatch <name> [M]: print the instructions since (exact
          * under QEMU -icount) as a benchmark figure, in millions with M (a Linux boot
-         * varies by ~100 instructions in 2e9 between runs: it reads the wall clock). */
+         * varied by ~100 instructions in 2e9 between two runs; the cause is not pinned down,
+         * the wall clock it reads being the first suspect). */
         static uint64_t started;
         uint64_t n = rdtsc() - started;
         int mega = argc == 3 && !strcmp(argv[2], "M");
