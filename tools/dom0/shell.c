@@ -5,12 +5,14 @@
  *   vcpu-pin <dom> <vcpu> <cpu> | wait <dom> [s] | sleep <ms> | echo <text> | poweroff | help
  *   xs-read <path> | xs-write <path> <value> | xs-rm <path>   (the store, as xenstore-*)
  *   xs-wait <path> <s>   (until the node exists)
+ *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
 #include <guest/guest.h>
 #include <guest/xen_hv.h>
 
+#include "disk_cmd.h"
 #include "dom0.h"
 #include "xs_store.h"
 
@@ -307,6 +309,7 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "xs-rm") && argc == 2) {
         if (xs_rm(argv[1]))
             gprintf("dom0: xs-rm %s: no such node\n", argv[1]);
+    } else if (disk_cmd(argc, argv)) {
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
@@ -316,7 +319,8 @@ int shell_run_line(char *line)
         gprintf("commands: list, info, create <cfg> [key=value...], destroy <dom>, shutdown <dom>,\n"
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
-                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>\n");
+                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>,\n"
+                "  disk-test <disk> <sector> <count> [seed], disk-sum <disk> <sector> <count> [seed]\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }
