@@ -24,6 +24,8 @@
 # Logs: <log dir>/<name with / as _>.log is the serial console (GRUB's escape
 # sequences and CRs removed); .stderr is the emulator's stderr; .log.bochs is
 # Bochs' own log. <log dir>/results.txt lists "STATUS name log seconds".
+# Scenarios with DISK_IMAGE_MB get a fresh <name>.disk.img; with REBOOT_MODULES a
+# second boot logs to <name>.boot2.log (README.md).
 set -o pipefail
 
 root=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd) || exit 2

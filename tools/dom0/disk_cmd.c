@@ -4,6 +4,9 @@
  *                                              another buffer, compare, print a checksum
  *   disk-sum <disk> <sector> <count> [seed]    read only: the checksum and, with a seed,
  *                                              whether the data is that seed's pattern
+ *   disk-dma-escape <disk> <MiB>               a virtio disk reads a sector into Dom0's
+ *                                              GPA <MiB> MiB, beyond its RAM: the IOMMU
+ *                                              must block it (and the driver recover)
  * The pattern is checkable from the host too: each sector starts with the text
  * "keel sector <10-digit number> seed <seed>\n". The checksum is FNV-1a (64-bit) over
  * the bytes read, in order.
@@ -12,6 +15,7 @@
 
 #include "disk.h"
 #include "disk_cmd.h"
+#include "virtio_blk.h"
 
 #define CHUNK 128                              /* sectors per transfer: 64 KiB */
 
@@ -94,8 +98,35 @@ static void run(struct disk *d, const char *verb, uint64_t sector, uint64_t coun
         gprintf(", pattern (seed %u) DIFFERS from sector %lu\n", seed, (unsigned long)bad);
 }
 
+static void dma_escape(const char *name, const char *mib_s)
+{
+    uint64_t mib;
+    struct disk *d = disk_find(name);
+    if (!d || !number(mib_s, &mib) || mib >= 4096) {
+        gprintf("usage: disk-dma-escape <virtio disk> <MiB below 4096>\n");
+        return;
+    }
+    uint64_t gpa = mib << 20;
+    if (guest_is_ram(gpa, 512)) {
+        gprintf("dom0: disk-dma-escape: 0x%lx is our own RAM\n", (unsigned long)gpa);
+        return;
+    }
+    int rc = virtio_blk_read_to(d, 0, gpa);
+    /* What the device then reports depends on it: QEMU's virtio drops the blocked bytes
+     * and reports success. The test looks at the IOMMU's side (scenario dom0-virtio-blk). */
+    gprintf("dom0: disk-dma-escape %s to 0x%lx: request ended, status %d\n", name,
+            (unsigned long)gpa, rc);
+}
+
 int disk_cmd(int argc, char **argv)
 {
+    if (!strcmp(argv[0], "disk-dma-escape")) {
+        if (argc == 3)
+            dma_escape(argv[1], argv[2]);
+        else
+            gprintf("usage: disk-dma-escape <virtio disk> <MiB>\n");
+        return 1;
+    }
     int test = !strcmp(argv[0], "disk-test");
     if (!test && strcmp(argv[0], "disk-sum"))
         return 0;

@@ -1,4 +1,4 @@
-/* The shell's disk commands (disk_cmd.c): disk-test, disk-sum. */
+/* The shell's disk commands (disk_cmd.c): disk-test, disk-sum, disk-dma-escape. */
 #ifndef DOM0_DISK_CMD_H
 #define DOM0_DISK_CMD_H
 

@@ -61,6 +61,7 @@
 #define ST_DRIVER          2u
 #define ST_DRIVER_OK       4u
 #define ST_FEATURES_OK     8u
+#define ST_NEEDS_RESET     0x40u
 #define ST_FAILED          0x80u
 
 #define F_BLK_RO           (1ull << 5)
@@ -101,11 +102,12 @@ struct vq_page {
 struct vblk {
     struct disk disk;
     unsigned bdf;
-    volatile uint8_t *common, *device;
+    volatile uint8_t *common, *device, *notify_base;
     volatile uint16_t *notify;
+    uint32_t notify_mult;
     uint64_t features;
     uint16_t avail_idx, used_idx;
-    int broken;                                        /* timed out once: stop using it */
+    int broken;                                        /* failed, and a reset did not help */
     struct vq_page *q;
 };
 
@@ -127,6 +129,18 @@ static void wr64(volatile uint8_t *b, unsigned o, uint64_t v)   /* as two 32-bit
     wr32(b, o + 4, (uint32_t)(v >> 32));
 }
 
+static const char *vblk_start(struct vblk *v);
+
+/* The device gave up on a request (it set NEEDS_RESET, e.g. after a DMA the IOMMU
+ * blocked) or never answered: reset it and set the queue up again, so that the next
+ * request can work. The failed request's data is lost. */
+static void vblk_restart(struct vblk *v, const char *what)
+{
+    const char *why = vblk_start(v);
+    v->broken = why != NULL;
+    gprintf("virtio-blk: %s: %s; reset: %s\n", v->disk.name, what, why ? why : "working again");
+}
+
 /* Submits the chain starting at descriptor 0 and polls until the device has used it. */
 static int vblk_submit(struct vblk *v)
 {
@@ -139,10 +153,12 @@ static int vblk_submit(struct vblk *v)
     *v->notify = 0;                             /* queue 0 */
     uint64_t t0 = xen_clock_ns(0);
     while (*(volatile uint16_t *)&q->used.idx == v->used_idx) {
+        if (rd8(v->common, CC_STATUS) & ST_NEEDS_RESET) {
+            vblk_restart(v, "the device failed the request (needs reset)");
+            return -EIO;
+        }
         if (xen_clock_ns(0) - t0 > TIMEOUT_NS) {
-            gprintf("virtio-blk: %s: the device did not answer in 5 s; disk disabled\n",
-                    v->disk.name);
-            v->broken = 1;
+            vblk_restart(v, "the device did not answer in 5 s");
             return -EIO;
         }
         __asm__ volatile("pause" ::: "memory");
@@ -251,8 +267,35 @@ static int vblk_setup(struct vblk *v, unsigned bdf)
     }
     pci_cfg_write16(bdf, PCI_COMMAND, (uint16_t)(pci_cfg_read16(bdf, PCI_COMMAND) |
                     PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF));
+    *v = (struct vblk){ .bdf = bdf, .common = common, .device = device, .notify_base = notify,
+                        .notify_mult = mult, .q = &vq_pages[v - vblks] };
+    const char *why = vblk_start(v);
+    if (why) {
+        gprintf("virtio-blk: 00:%02x.%x: %s; not used\n", bdf >> 3, bdf & 7, why);
+        return -ENODEV;
+    }
+    uint64_t cap;
+    uint8_t gen;
+    do {                                        /* a consistent 64-bit read of capacity */
+        gen = rd8(common, CC_CFG_GEN);
+        cap = rd32(device, 0) | (uint64_t)rd32(device, 4) << 32;
+    } while (gen != rd8(common, CC_CFG_GEN));
 
-    /* Reset, then the initialisation sequence of virtio 1.0, 3.1.1. */
+    gsnprintf(v->disk.name, sizeof(v->disk.name), "virtio%u", (unsigned)(v - vblks));
+    v->disk.sectors = cap;
+    v->disk.readonly = !!(v->features & F_BLK_RO);
+    v->disk.read = vblk_read;
+    v->disk.write = vblk_write;
+    v->disk.flush = vblk_flush;
+    v->disk.priv = v;
+    return 0;
+}
+
+/* Reset, then the initialisation sequence of virtio 1.0, 3.1.1, with an empty queue 0.
+ * NULL, or why the device cannot be used (it is then left FAILED). */
+static const char *vblk_start(struct vblk *v)
+{
+    volatile uint8_t *common = v->common;
     wr8(common, CC_STATUS, 0);
     for (int i = 0; i < 1000000 && rd8(common, CC_STATUS); i++)
         __asm__ volatile("pause");
@@ -289,39 +332,42 @@ static int vblk_setup(struct vblk *v, unsigned bdf)
     }
     if (why) {
         wr8(common, CC_STATUS, ST_FAILED);
-        gprintf("virtio-blk: 00:%02x.%x: %s; not used\n", bdf >> 3, bdf & 7, why);
-        return -ENODEV;
+        return why;
     }
-
-    struct vq_page *q = &vq_pages[v - vblks];
+    struct vq_page *q = v->q;
     memset(q, 0, sizeof(*q));
     q->avail.flags = AVAIL_NO_INTERRUPT;
+    v->avail_idx = v->used_idx = 0;
+    v->features = want;
     wr16(common, CC_Q_SIZE, size < QSIZE ? size : QSIZE);
     wr16(common, CC_Q_MSIX, 0xffff);            /* no vector */
     wr64(common, CC_Q_DESC, (uint64_t)(uintptr_t)q->desc);
     wr64(common, CC_Q_AVAIL, (uint64_t)(uintptr_t)&q->avail);
     wr64(common, CC_Q_USED, (uint64_t)(uintptr_t)&q->used);
-    uint16_t noff = rd16(common, CC_Q_NOTIFY_OFF);
+    v->notify = (volatile uint16_t *)(v->notify_base + (uint32_t)rd16(common, CC_Q_NOTIFY_OFF) *
+                                      v->notify_mult);
     wr16(common, CC_Q_ENABLE, 1);
     wr8(common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+    return NULL;
+}
 
-    uint64_t cap;
-    uint8_t gen;
-    do {                                        /* a consistent 64-bit read of capacity */
-        gen = rd8(common, CC_CFG_GEN);
-        cap = rd32(device, 0) | (uint64_t)rd32(device, 4) << 32;
-    } while (gen != rd8(common, CC_CFG_GEN));
-
-    *v = (struct vblk){ .bdf = bdf, .common = common, .device = device, .features = want,
-                        .notify = (volatile uint16_t *)(notify + (uint32_t)noff * mult), .q = q };
-    gsnprintf(v->disk.name, sizeof(v->disk.name), "virtio%u", (unsigned)(v - vblks));
-    v->disk.sectors = cap;
-    v->disk.readonly = !!(want & F_BLK_RO);
-    v->disk.read = vblk_read;
-    v->disk.write = vblk_write;
-    v->disk.flush = vblk_flush;
-    v->disk.priv = v;
-    return 0;
+/* Tests only (disk_cmd.c's disk-dma-escape): a read of one sector whose data descriptor
+ * points at `gpa`, anywhere, with none of vblk_rw's checks: the IOMMU must stop it. */
+int virtio_blk_read_to(struct disk *d, uint64_t sector, uint64_t gpa)
+{
+    if (d->read != vblk_read)
+        return -ENODEV;
+    struct vblk *v = d->priv;
+    if (v->broken)
+        return -EIO;
+    struct vq_page *q = v->q;
+    q->hdr.type = REQ_IN;
+    q->hdr.reserved = 0;
+    q->hdr.sector = sector;
+    q->desc[0] = (struct vq_desc){ (uint64_t)(uintptr_t)&q->hdr, sizeof(q->hdr), DESC_NEXT, 1 };
+    q->desc[1] = (struct vq_desc){ gpa, 512, DESC_NEXT | DESC_WRITE, 2 };
+    q->desc[2] = (struct vq_desc){ (uint64_t)(uintptr_t)&q->status, 1, DESC_WRITE, 0 };
+    return vblk_submit(v);
 }
 
 static void vblk_found(unsigned bdf, uint32_t id)
