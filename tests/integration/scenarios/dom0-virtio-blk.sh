@@ -5,9 +5,9 @@
 # past the end; the data is really in the host's image file (check_log reads it); a
 # second virtio-blk function without VIRTIO_F_ACCESS_PLATFORM (QEMU's default, whose DMA
 # bypasses the IOMMU) is refused (tests/dom0/virtio-blk.rc). A read request whose data
-# descriptor points at GPA 256 MiB, beyond Dom0's RAM, is blocked by the IOMMU (QEMU's
-# amdvi_page_fault trace in the emulator's stderr), Keel survives, and the disk still
-# works afterwards.
+# descriptor points at GPA 256 MiB, beyond Dom0's RAM, is blocked by the IOMMU (Keel's
+# IO_PAGE_FAULT line, and QEMU's amdvi_page_fault trace in the emulator's stderr names
+# the address), Keel survives, and the disk still works afterwards.
 NAME=dom0-virtio-blk
 CMDLINE="loglvl=info"
 MODULES=(
@@ -36,6 +36,7 @@ EXPECT=(
     '^dom0: disk-test virtio0: write error -22$'
     '^dom0: disk-sum: no disk virtio1$'
     '^dom0: disk-dma-escape virtio0 to 0x10000000: request ended'
+    '^amd-iommu: IO_PAGE_FAULT'
     '^dom0: disk-test virtio0 500\+8: checksum 0x[0-9a-f]+, pattern \(seed 5\) ok$'
     '^dom0: shut down \(poweroff\); 0 other domains destroyed; .*nothing leaked'
 )
@@ -44,8 +45,7 @@ EXPECT_EXIT=success
 
 # The checksums of the write-and-read-back and of the later read agree, and the host's
 # image file holds the pattern where Dom0 wrote it (the first and last sector of a run);
-# QEMU's IOMMU faulted the escaping DMA, and nothing else. (Keel's own IO_PAGE_FAULT line
-# does not come under Dom0 here: see docs/ARCHITECTURE.md.)
+# QEMU's IOMMU faulted the escaping DMA's sector, and nothing else.
 check_log() {
     local img=${1%.log}.disk.img err=${1%.log}.stderr t s
     grep -q 'page fault accessing guest physical address 0x10000000$' "$err" ||
