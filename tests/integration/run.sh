@@ -24,6 +24,8 @@
 # Logs: <log dir>/<name with / as _>.log is the serial console (GRUB's escape
 # sequences and CRs removed); .stderr is the emulator's stderr; .log.bochs is
 # Bochs' own log. <log dir>/results.txt lists "STATUS name log seconds".
+# Scenarios with DISK_IMAGE_MB get a fresh <name>.disk.img; with REBOOT_MODULES a
+# second boot logs to <name>.boot2.log (README.md).
 set -o pipefail
 
 root=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd) || exit 2
@@ -67,6 +69,9 @@ load_scenario() {
     BOCHS_MEM=512
     ESP_CONFIG=""
     STOP_AT=""
+    DISK_IMAGE_MB=""
+    REBOOT_MODULES=()
+    EXPECT2=()
     unset -f check_log      # a scenario's own check must not leak into the next one
     # shellcheck disable=SC1090
     source "$1" || { scen_err="sourcing failed"; return 1; }
@@ -81,8 +86,9 @@ load_scenario() {
     esac
     [[ $TIMEOUT_QEMU =~ ^[0-9]+$ && $TIMEOUT_BOCHS =~ ^[0-9]+$ ]] || scen_err="TIMEOUT_QEMU/TIMEOUT_BOCHS must be numbers"
     [ ${#TARGETS[@]} -gt 0 ] || scen_err="no TARGETS"
+    [[ $DISK_IMAGE_MB =~ ^[0-9]*$ ]] || scen_err="DISK_IMAGE_MB must be a number of MiB"
     local m
-    for m in "${MODULES[@]}"; do
+    for m in "${MODULES[@]}" "${REBOOT_MODULES[@]}"; do
         read -r m _ <<<"$m"
         [ -f "$m" ] || scen_err="module file not found: $m"
     done
@@ -197,6 +203,25 @@ for ((i = 0; i < ntests; i++)); do
     fi
 done
 
+# Two-boot scenarios (REBOOT_MODULES): the second boot's ISO, keyed "<file>|boot2".
+for ((i = 0; i < ntests; i++)); do
+    f=${t_scen[i]}
+    [ -n "${t_pre[i]}" ] && continue
+    [ -n "${iso_of[$f|boot2]:-}${iso_err[$f|boot2]:-}" ] && continue
+    load_scenario "$f"
+    [ ${#REBOOT_MODULES[@]} -gt 0 ] || continue
+    args=()
+    for m in "${REBOOT_MODULES[@]}"; do
+        read -r mf mc <<<"$m"
+        args+=("$mf" "$mc")
+    done
+    if out=$(tools/mkiso.sh "$iso_dir/$NAME.boot2.iso" "$image" "$CMDLINE test_exit=1" "${args[@]}" 2>&1); then
+        iso_of[$f|boot2]=$iso_dir/$NAME.boot2.iso
+    else
+        iso_err[$f|boot2]="mkiso (second boot) failed: $(printf '%s' "$out" | tail -n 1)"
+    fi
+done
+
 # ------------------------------------------------------------ one test
 
 clean_text() {  # stdin → stdout without CRs, terminal escape sequences, control chars
@@ -247,29 +272,67 @@ run_test() {
         return
     fi
 
-    rm -f "$log" "$log".* "$log_dir/${t_base[$1]}.stderr"
-    local tmo cmd
+    local reboot=${#REBOOT_MODULES[@]}
+    if [ "$reboot" -gt 0 ]; then
+        [ "$t_fw" = efi ] && { echo "FAIL $name: REBOOT_MODULES is not for qemu-efi targets"; return; }
+        [ -n "${iso_err[$f|boot2]:-}" ] && { echo "FAIL $name: ${iso_err[$f|boot2]}"; return; }
+    fi
+
+    local base=${log%.log}
+    rm -f "$log" "$log".* "$base.stderr" "$base.disk.img" "$base.boot2".*
+    local qargs=("${QEMU_ARGS[@]}")
+    if [ -n "$DISK_IMAGE_MB" ]; then
+        # A fresh zeroed (sparse) image per test, left with the logs for inspection.
+        truncate -s "${DISK_IMAGE_MB}M" "$base.disk.img" ||
+            { echo "FAIL $name: cannot create $base.disk.img"; return; }
+        qargs=("${qargs[@]//@DISK@/$base.disk.img}")
+    fi
+    local tmo=$TIMEOUT_QEMU emu="" st stopped=0 reached=0 why first_log="" defer_check=""
+    [ $t_emu = bochs ] && tmo=$TIMEOUT_BOCHS
+
+    boot "$log" "${iso_of[$key]}"
+    [ $stopped = 1 ] && { echo "FAIL $name: interrupted"; return; }
+    [ "$reboot" -gt 0 ] && defer_check=1          # check_log runs after the second boot
+    why=$(judge "$st" "$log" "$tmo")
+    if [ -z "$why" ] && [ "$reboot" -gt 0 ]; then
+        # The second boot: same machine and disk image, REBOOT_MODULES, judged by EXPECT2.
+        first_log=$log defer_check="" log=$base.boot2.log
+        EXPECT=("${EXPECT2[@]}")
+        boot "$log" "${iso_of[$f|boot2]}"
+        [ $stopped = 1 ] && { echo "FAIL $name: interrupted"; return; }
+        why=$(judge "$st" "$log" "$tmo")
+        [ -n "$why" ] && why="second boot: $why"
+    fi
+    if [ -z "$why" ]; then
+        echo "PASS $name"
+    else
+        echo "FAIL $name: $(one_line "$why") (log: $log)"
+    fi
+}
+
+# boot LOG ISO: one run of the emulator for run_test (whose locals it uses: tmo, qargs,
+# emu, stopped, reached); sets st to its status, or "stop" if STOP_AT matched.
+boot() {
+    local log=$1 iso=$2 cmd
     if [ $t_emu = qemu ]; then
-        tmo=$TIMEOUT_QEMU
         cmd=(tools/run-qemu.sh --log "$log" --smp "$t_smp"
              --mem "$QEMU_MEM" --machine "$t_machine" --cpu "$QEMU_CPU" --timeout "$tmo")
         case $t_fw in
-            efi)  cmd+=(--esp "${iso_of[$key]}") ;;
-            uefi) cmd+=(--iso "${iso_of[$key]}" --uefi) ;;
-            *)    cmd+=(--iso "${iso_of[$key]}") ;;
+            efi)  cmd+=(--esp "$iso") ;;
+            uefi) cmd+=(--iso "$iso" --uefi) ;;
+            *)    cmd+=(--iso "$iso") ;;
         esac
         [ "$icount" = 1 ] && cmd+=(--icount)
-        cmd+=(-- "${QEMU_ARGS[@]}")
+        cmd+=(-- "${qargs[@]}")
     else
-        tmo=$TIMEOUT_BOCHS
-        cmd=(tools/run-bochs.sh --iso "${iso_of[$f]}" --log "$log" --cpus "$t_smp"
+        cmd=(tools/run-bochs.sh --iso "$iso" --log "$log" --cpus "$t_smp"
              --mem "$BOCHS_MEM" --model "$BOCHS_MODEL" --timeout "$tmo")
     fi
     # Run in the background so that a TERM from the scheduler reaches the
     # emulator script (which then stops the emulator).
-    local emu="" st stopped=0 reached=0
+    emu="" reached=0
     trap 'stopped=1; [ -n "$emu" ] && kill -TERM "$emu" 2>/dev/null' TERM
-    "${cmd[@]}" </dev/null >/dev/null 2>"$log_dir/${t_base[$1]}.stderr" &
+    "${cmd[@]}" </dev/null >/dev/null 2>"${log%.log}.stderr" &
     emu=$!
     [ $stopped = 1 ] && kill -TERM "$emu" 2>/dev/null
     if [ -n "$STOP_AT" ]; then
@@ -290,16 +353,7 @@ run_test() {
     done
     trap - TERM
     clean_log "$log"
-    [ $stopped = 1 ] && { echo "FAIL $name: interrupted"; return; }
     [ $reached = 1 ] && st=stop
-
-    local why
-    why=$(judge "$st" "$log" "$tmo")
-    if [ -z "$why" ]; then
-        echo "PASS $name"
-    else
-        echo "FAIL $name: $(one_line "$why") (log: $log)"
-    fi
 }
 
 # check_patterns LOG: prints the first EXPECT that matches nothing or REJECT that matches.
@@ -338,8 +392,8 @@ judge() {
         local why
         why=$(check_patterns "$log")
         [ -n "$why" ] && { echo "$why"; return; }
-        if declare -F check_log >/dev/null; then
-            why=$(check_log "$log") || { echo "${why:-check_log failed}"; return; }
+        if declare -F check_log >/dev/null && [ -z "$defer_check" ]; then
+            why=$(check_log "$log" ${first_log:+"$first_log"}) || { echo "${why:-check_log failed}"; return; }
         fi
         return
     fi
@@ -414,9 +468,10 @@ judge() {
     [ -n "$why" ] && { echo "$why"; return; }
 
     # A scenario may define check_log LOG for what regexes cannot say (e.g. comparing two
-    # numbers): it prints the reason and returns nonzero when the test fails.
-    if declare -F check_log >/dev/null; then
-        why=$(check_log "$log") || { echo "${why:-check_log failed}"; return; }
+    # numbers): it prints the reason and returns nonzero when the test fails. In a two-boot
+    # scenario it runs once, after the second boot, as check_log LOG2 LOG1.
+    if declare -F check_log >/dev/null && [ -z "$defer_check" ]; then
+        why=$(check_log "$log" ${first_log:+"$first_log"}) || { echo "${why:-check_log failed}"; return; }
     fi
 
     if [ "$EXPECT_EXIT" = success ] && [ "$code" != 0 ]; then

@@ -11,6 +11,7 @@
 #include <guest/guest.h>
 #include <guest/xen_hv.h>
 
+#include "disk.h"
 #include "dom0.h"
 
 #define VIRQ_DOM_EXC 3
@@ -176,6 +177,7 @@ void guest_main(void)
     xs_ring_init(top);                         /* DomU store rings map above our memory */
     gprintf("dom0: Keel's management domain; type 'help' for commands\n");
     find_modules();
+    disk_probe();                              /* the disks passed through to us */
     if (guest_cmdline_get("rc", rc_name, sizeof(rc_name))) {
         const struct module *rc = module_find(rc_name);
         if (rc) {

@@ -7,12 +7,14 @@
  *   xs-wait <path> <s>   (until the node exists) | send <dom> <text>   (a line to its console)
  *   expect <dom> <text> <s>   (until a line of its console contains the text)
  *   stopwatch [name]   (start; or print the instructions since as a BENCH line)
+ *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
 #include <guest/guest.h>
 #include <guest/xen_hv.h>
 
+#include "disk_cmd.h"
 #include "dom0.h"
 #include "xs_store.h"
 
@@ -349,6 +351,7 @@ int shell_run_line(char *line)
             gprintf("BENCH %s/%s %lu %s\n", guest_vendor == GUEST_VENDOR_INTEL ? "vmx" : "svm",
                     argv[1], (unsigned long)(mega ? (n + 500000) / 1000000 : n),
                     mega ? "Minsns" : "insns");
+    } else if (disk_cmd(argc, argv)) {
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
@@ -359,8 +362,8 @@ int shell_run_line(char *line)
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
                 "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, send <dom> <text>,\n"
-                "  expect <dom> <text> <s>,\n"
-                "  bench <cfg>, stopwatch [name]\n");
+                "  expect <dom> <text> <s>, bench <cfg>, stopwatch [name],\n"
+                "  disk-test <disk> <sector> <count> [seed], disk-sum <disk> <sector> <count> [seed]\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }

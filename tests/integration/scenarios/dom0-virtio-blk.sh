@@ -1,0 +1,65 @@
+# Dom0's virtio-blk driver (tools/dom0/virtio_blk.c) on a passthrough PCI function behind
+# AMD-Vi (QEMU q35, amd-iommu): the disk is a fresh 1 MiB image file per test. Dom0
+# finds it, writes patterns through descriptors in its RAM (DMA confined by the IOMMU to
+# Dom0's memory), reads them back and checks them; the range check refuses the sector
+# past the end; the data is really in the host's image file (check_log reads it); a
+# second virtio-blk function without VIRTIO_F_ACCESS_PLATFORM (QEMU's default, whose DMA
+# bypasses the IOMMU) is refused (tests/dom0/virtio-blk.rc). A read request whose data
+# descriptor points at GPA 256 MiB, beyond Dom0's RAM, is blocked by the IOMMU (Keel's
+# IO_PAGE_FAULT line, and QEMU's amdvi_page_fault trace in the emulator's stderr names
+# the address), Keel survives, and the disk still works afterwards.
+NAME=dom0-virtio-blk
+CMDLINE="loglvl=info"
+MODULES=(
+    "build/dom0/dom0.elf rc=virtio-blk.rc"
+    "tests/dom0/virtio-blk.rc"
+)
+TARGETS=(qemu-bios-smp1-q35)
+DISK_IMAGE_MB=1
+QEMU_ARGS=(-device amd-iommu
+           -drive file=@DISK@,if=none,id=d0,format=raw
+           -device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on
+           -blockdev driver=null-co,node-name=n1,read-zeroes=on,size=1048576
+           -device virtio-blk-pci,drive=n1
+           -trace amdvi_page_fault)
+TIMEOUT_QEMU=120
+EXPECT=(
+    '^pci: 00:[0-9a-f]{2}\.0 1af4:1042 given to domain 0 \(dom0\), DMA confined by the IOMMU'
+    '^virtio-blk: virtio0 at 00:[0-9a-f]{2}\.0: 2048 sectors \(1 MiB\)'
+    '^virtio-blk: 00:[0-9a-f]{2}\.0: no VIRTIO_F_ACCESS_PLATFORM: its DMA would bypass the IOMMU'
+    '^dom0: disk-sum virtio0 100\+300: checksum 0x[0-9a-f]+, pattern \(seed 7\) DIFFERS from sector 100$'
+    '^dom0: disk-test virtio0 0\+1: checksum 0x[0-9a-f]+, pattern \(seed 1\) ok$'
+    '^dom0: disk-test virtio0 100\+300: checksum 0x[0-9a-f]+, pattern \(seed 7\) ok$'
+    '^dom0: disk-sum virtio0 100\+300: checksum 0x[0-9a-f]+, pattern \(seed 7\) ok$'
+    '^dom0: disk-sum virtio0 100\+300: checksum 0x[0-9a-f]+, pattern \(seed 8\) DIFFERS from sector 100$'
+    '^dom0: disk-test virtio0 2047\+1: checksum 0x[0-9a-f]+, pattern \(seed 3\) ok$'
+    '^dom0: disk-test virtio0: write error -22$'
+    '^dom0: disk-sum: no disk virtio1$'
+    '^dom0: disk-dma-escape virtio0 to 0x10000000: request ended'
+    '^amd-iommu: IO_PAGE_FAULT'
+    '^dom0: disk-test virtio0 500\+8: checksum 0x[0-9a-f]+, pattern \(seed 5\) ok$'
+    '^dom0: shut down \(poweroff\); 0 other domains destroyed; .*nothing leaked'
+)
+REJECT=('FAIL' 'guest exception' 'LEAKED' 'did not answer')
+EXPECT_EXIT=success
+
+# The checksums of the write-and-read-back and of the later read agree, and the host's
+# image file holds the pattern where Dom0 wrote it (the first and last sector of a run);
+# QEMU's IOMMU faulted the escaping DMA's sector, and nothing else.
+check_log() {
+    local img=${1%.log}.disk.img err=${1%.log}.stderr t s
+    grep -q 'page fault accessing guest physical address 0x10000000$' "$err" ||
+        { echo "the IOMMU did not fault the DMA to GPA 0x10000000"; return 1; }
+    t=$(grep 'amdvi_page_fault' "$err" | grep -vc 'address 0x10000[01][0-9a-f][0-9a-f]$')
+    [ "$t" = 0 ] || { echo "$t IOMMU faults outside the escape's sector"; return 1; }
+    t=$(grep -oE '^dom0: disk-test virtio0 100\+300: checksum 0x[0-9a-f]+' "$1" | grep -oE '0x[0-9a-f]+$')
+    s=$(grep -oE '^dom0: disk-sum virtio0 100\+300: checksum 0x[0-9a-f]+, pattern \(seed 7\) ok' "$1" |
+        grep -oE '0x[0-9a-f]+')
+    [ -n "$t" ] && [ "$t" = "$s" ] || { echo "checksums differ: written $t, read $s"; return 1; }
+    local sec want
+    for sec in 0:1 100:7 399:7 2047:3; do
+        want=$(printf 'keel sector %010u seed %u' "${sec%:*}" "${sec#*:}")
+        [ "$(dd if="$img" bs=512 skip="${sec%:*}" count=1 2>/dev/null | head -c ${#want} | tr -d '\000')" = "$want" ] ||
+            { echo "the image file lacks '$want' at sector ${sec%:*}"; return 1; }
+    done
+}
