@@ -24,7 +24,8 @@ HV_DIRS := boot arch/x86 kernel mm drivers svm vmx
 HV_SRC  := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S)))
 HV_OBJ  := $(patsubst %,$(BUILD)/%.o,$(HV_SRC))
 
-.PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines
+.PHONY: all run run-uefi test unit integration bench iso clean deps-build deps-test deps-run lines \
+        deps-linux linux-guest run-linux
 
 all: $(BUILD)/keel.elf
 
@@ -71,6 +72,8 @@ deps-test:
 	@bash tools/install-deps.sh --for test
 deps-run:
 	@bash tools/install-deps.sh --for run
+deps-linux:
+	@bash tools/install-deps.sh --for linux
 
 SMP ?= 2
 CMDLINE ?= loglvl=info
@@ -101,10 +104,31 @@ else
 	bash tools/run-qemu.sh --iso $(BUILD)/keel.iso --smp $(SMP) $(if $(UEFI),--uefi)
 endif
 
+# The Linux guest (issue 10): Debian's own kernel package, fetched with apt-get download
+# (never committed) and unpacked to an ELF vmlinux, and a busybox initramfs whose /init
+# prints markers and powers off (tools/linux/). Both land in build/linux/.
+LINUX_DIR := $(BUILD)/linux
+$(LINUX_DIR)/vmlinux: tools/linux/fetch-kernel.sh tools/linux/extract-vmlinux.sh
+	bash tools/linux/fetch-kernel.sh $(LINUX_DIR)
+$(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
+	bash tools/linux/mk-initramfs.sh $@
+linux-guest: deps-linux
+	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
+
+# Boots Keel, Dom0, and the Linux DomU Dom0 creates from tools/dom0/examples/linux.cfg:
+# its hvc0 console on this terminal through Dom0's console backend ("[linux] ..." lines);
+# after its poweroff Dom0's shell takes commands (e.g. `create linux.cfg vcpus=1`).
+run-linux: deps-linux
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf dom0 linux-guest
+	bash tools/mkiso.sh $(BUILD)/keel-linux.iso $(BUILD)/keel.elf "$(CMDLINE)" \
+		$(BUILD)/dom0/dom0.elf "rc=linux.rc" $(EX)/linux.rc "" $(EX)/linux.cfg "" \
+		$(LINUX_DIR)/vmlinux "" $(LINUX_DIR)/initramfs.cpio.gz ""
+	bash tools/run-qemu.sh --iso $(BUILD)/keel-linux.iso --smp $(SMP) --mem 1024
+
 # Host unit tests of vendor-neutral code (cmocka), then the integration tests under
 # QEMU and Bochs; one line per test and a total.
 test: deps-test
-	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests dom0 efi-test-images efi-host-test
+	@$(MAKE) --no-print-directory $(BUILD)/keel.elf unit-build guests dom0 efi-test-images efi-host-test linux-guest
 	@bash tests/run-all.sh
 
 include tests/unit/unit.mk

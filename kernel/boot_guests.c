@@ -11,7 +11,9 @@
  * the file name (without .elf) names the domain, vcpus= gives it more vCPUs (started by
  * the guest with INIT-SIPI), cpu= pins its vCPUs to one CPU (else they are spread), wait=
  * delays its start until the named guest is done, devices=all makes it the owner of the
- * PCI devices (drivers/pci_guest.c); the whole line is the guest's command line.
+ * PCI devices (drivers/pci_guest.c), initrd= names another module (by file name) that the
+ * guest gets as its PVH start-info module (Linux: the initramfs) and that is then not a
+ * guest itself; the whole line is the guest's command line.
  */
 #include <keel/domain_build.h>
 #include <keel/cmdline.h>
@@ -162,6 +164,29 @@ static void poll(void)
         finish();
 }
 
+/* The module whose file name (the first word of its command line) is `file`, or -1. */
+static int module_named(const struct boot_info *bi, const char *file)
+{
+    for (uint32_t i = 0; i < bi->nr_modules; i++) {
+        const char *c = bi->modules[i].cmdline;
+        size_t n = strlen(file);
+        if (!strncmp(c, file, n) && (c[n] == ' ' || c[n] == '\0'))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* True if some module names module i as its initrd: it is data, not a guest. */
+static bool is_initrd(const struct boot_info *bi, uint32_t i)
+{
+    char val[64];
+    for (uint32_t j = 0; j < bi->nr_modules; j++)
+        if (cmdline_get(bi->modules[j].cmdline, "initrd", val, sizeof(val)) &&
+            module_named(bi, val) == (int)i)
+            return true;
+    return false;
+}
+
 bool boot_guests_start(const struct boot_info *bi)
 {
     /* Keep the canary in memory the optimizer cannot drop. */
@@ -174,7 +199,11 @@ bool boot_guests_start(const struct boot_info *bi)
         uint64_t mem = DEFAULT_GUEST_MEM;
         int cpu = -1, wait_for = -1;
         unsigned nr_vcpus = 1;
+        const struct boot_module *initrd = NULL;
+        struct build_module initrd_mod;
 
+        if (is_initrd(bi, i))
+            continue;
         domain_name_from(m->cmdline, name, sizeof(name));
         if (cmdline_get(m->cmdline, "mem", val, sizeof(val))) {
             mem = ALIGN_DOWN(cmdline_size(val), PAGE_SIZE);
@@ -210,8 +239,20 @@ bool boot_guests_start(const struct boot_info *bi)
                 continue;
             }
         }
+        if (cmdline_get(m->cmdline, "initrd", val, sizeof(val))) {
+            int k = module_named(bi, val);
+            if (k < 0) {
+                pr_err("error: domain %s: initrd=%s names no module; not started\n", name, val);
+                continue;
+            }
+            initrd = &bi->modules[k];
+            initrd_mod = (struct build_module){ .data = phys_to_virt(initrd->start),
+                                                .size = initrd->end - initrd->start,
+                                                .cmdline = "" };
+        }
         struct domain *d = domain_build_pvh(name, phys_to_virt(m->start), m->end - m->start,
-                                            m->cmdline, mem, nr_vcpus, NULL, 0);
+                                            m->cmdline, mem, nr_vcpus,
+                                            initrd ? &initrd_mod : NULL, initrd ? 1 : 0);
         if (!d)
             continue;
         /* devices=all: this guest is the device owner (until Dom0 is). */

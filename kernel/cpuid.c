@@ -36,7 +36,9 @@
                      | (1u << 8) /* PREFETCHW */)
 #define LX1_EDX_KEEP ( (L1_EDX_KEEP & ~(1u << 28) & ~(1u << 19)) \
                      | (1u << 11) /* SYSCALL */ | (1u << 20) /* NX */ | (1u << 26) /* 1G pages */ \
-                     | (1u << 27) /* RDTSCP */ | (1u << 29) /* LM */)
+                     | (1u << 29) /* LM */)
+/* Not RDTSCP: it reads TSC_AUX, which Keel does not switch between guest and host (Linux
+ * writes TSC_AUX when RDTSCP is offered). */
 
 /* The hypervisor leaves: Xen's, at 0x40000000 (include/public/xen_cpuid.h); zeros above
  * them, up to 0x4000ffff, where guests look for other hypervisors' signatures. */

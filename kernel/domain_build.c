@@ -9,11 +9,13 @@
  * on a page boundary, listed in the start info with their command lines.
  *
  * The last page of guest RAM holds the console ring (HVM_PARAM_CONSOLE_PFN, with an
- * unbound port in HVM_PARAM_CONSOLE_EVTCHN); the memory map marks it reserved so that
- * the guest's allocator leaves it alone. The same map answers XENMEM_memory_map.
+ * unbound port in HVM_PARAM_CONSOLE_EVTCHN), the page below it the ACPI tables
+ * (kernel/guest_acpi.c, found through rsdp_paddr); the memory map marks both reserved so
+ * that the guest's allocator leaves them alone. The same map answers XENMEM_memory_map.
  */
 #include <keel/domain_build.h>
 #include <keel/elf_loader.h>
+#include <keel/guest_acpi.h>
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/xen_abi.h>
@@ -51,8 +53,8 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         mod_at[i] = ALIGN_UP(end, PAGE_SIZE);
         end = mod_at[i] + mods[i].size;
     }
-    uint64_t console_at = mem_bytes - PAGE_SIZE;
-    if (end > console_at) {
+    uint64_t console_at = mem_bytes - PAGE_SIZE, acpi_at = GUEST_ACPI_GPA(console_at);
+    if (end > acpi_at) {
         pr_err("error: domain %s: no room for the start info%s above the image at %#llx "
                "(%llu KiB needed)\n", name, nr_mods ? " and modules" : "",
                (unsigned long long)info, (unsigned long long)((end - info) >> 10));
@@ -77,13 +79,17 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
         .cmdline_paddr = cmd_at,
         .memmap_paddr = map_at,
         .memmap_entries = d->xen.nr_e820,
+        .rsdp_paddr = acpi_at,
     };
     if (nr_mods) {
         si.nr_modules = nr_mods;
         si.modlist_paddr = mods_at;
     }
+    static uint8_t acpi[GUEST_ACPI_SIZE];  /* domains are built one at a time */
+    guest_acpi_tables(acpi, acpi_at, nr_vcpus);
     if (copy_to_guest_phys(d, info, &si, sizeof(si)) ||
-        copy_to_guest_phys(d, cmd_at, cmdline, cmdlen))
+        copy_to_guest_phys(d, cmd_at, cmdline, cmdlen) ||
+        copy_to_guest_phys(d, acpi_at, acpi, sizeof(acpi)))
         goto fail;
     for (unsigned i = 0; i < nr_mods; i++) {
         struct hvm_modlist_entry m = { .paddr = mod_at[i], .size = mods[i].size,

@@ -22,6 +22,7 @@
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <public/domctl.h>
+#include <keel/grant_table.h>
 #include <public/vcpu.h>
 
 BUILD_BUG_ON(sizeof(struct keel_domctl) != 112);
@@ -151,6 +152,42 @@ static long set_start(struct domain *d, const struct keel_domctl_start *s)
     return 0;
 }
 
+/* The store ring page: a page of its RAM that becomes reserved in its memory map, an
+ * unbound port whose other end is Dom0's, both in its HVM params for its xenbus driver,
+ * and grant reference 1 (Xen's reserved xenstore entry) granting the page to Dom0, which
+ * maps it from there. */
+static long set_store(struct domain *d, struct keel_domctl_store *st)
+{
+    paddr_t hpa;
+    unsigned perms;
+    uint64_t gpa = st->gfn << PAGE_SHIFT;
+
+    if (d->state != DOM_CREATED)
+        return -XEN_EBUSY;
+    if (d->xen.params[HVM_PARAM_STORE_PFN] || st->gfn >= d->mem_bytes >> PAGE_SHIFT ||
+        !p2m_lookup(&d->p2m, gpa, &hpa, &perms) || !(perms & P2M_OWNED) ||
+        (hpa & PAGE_MASK) == d->xen.console_ring_pa)
+        return -XEN_EINVAL;
+    long rc = xen_domain_reserve_page(d, gpa);
+    if (rc)
+        return rc;
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = 0 };
+    if ((rc = evtchn_alloc_unbound(d, &a)))
+        return rc;
+    /* Grant reference 1 for Dom0: frame and domid first, then the flags (the ABI's order;
+     * the domain has not run yet, and the entry is its own to change later, as on Xen). */
+    struct grant_entry_v1 *e = d->xen.gnt ? gnttab_entry(d->xen.gnt, GNTTAB_RESERVED_XENSTORE) : NULL;
+    if (!e)
+        return -XEN_EINVAL;
+    e->frame = (uint32_t)st->gfn;
+    e->domid = 0;
+    __atomic_store_n(&e->flags, GTF_permit_access, __ATOMIC_RELEASE);
+    d->xen.params[HVM_PARAM_STORE_PFN] = st->gfn;
+    d->xen.params[HVM_PARAM_STORE_EVTCHN] = a.port;
+    st->port = a.port;
+    return 0;
+}
+
 struct console_sink { uint8_t buf[256]; size_t n; };
 
 static void to_buf(void *ctx, const char *s, size_t n)
@@ -220,6 +257,11 @@ static long op_on(struct vcpu *v, struct domain *d, struct keel_domctl *op, bool
     }
     case KEEL_DOMCTL_console_read:
         return read_console_ring(v, d, &op->u.console);
+    case KEEL_DOMCTL_set_store: {
+        long rc = set_store(d, &op->u.store);
+        *copy_back = !rc;
+        return rc;
+    }
     default:
         return -XEN_ENOSYS;
     }
@@ -278,6 +320,7 @@ long do_domctl(struct vcpu *v, const uint64_t a[5])
             rc = -XEN_EBUSY;
         else
             rc = op_on(v, d, &op, &copy_back);
+        break;
     }
     }
     spin_unlock(&domctl_lock);

@@ -8,10 +8,12 @@
  */
 #include <keel/xen_abi.h>
 #include <keel/xen_shared.h>
+#include <keel/guest_acpi.h>
 #include <keel/evtchn.h>
 #include <keel/pvclock.h>
 #include <public/vcpu.h>
 #include <keel/frame.h>
+#include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/grant_table.h>
 #include <arch/paging.h>
@@ -68,17 +70,19 @@ void xen_vcpu_init(struct vcpu *v)
 int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa)
 {
     struct xen_e820_entry *e = d->xen.e820;
+    uint64_t rsv = GUEST_ACPI_GPA(console_gpa), rsv_end = console_gpa + PAGE_SIZE;
     paddr_t hpa;
     unsigned perms;
 
-    /* RAM below the console page; the page itself reserved, so that the guest's memory
-     * allocator never hands it out (Xen's toolstack keeps such pages out of RAM too). */
-    e[0] = (struct xen_e820_entry){ .addr = 0, .size = console_gpa, .type = 1 };
-    e[1] = (struct xen_e820_entry){ .addr = console_gpa, .size = PAGE_SIZE, .type = 2 };
+    /* RAM below the ACPI page; it and the console page reserved, so that the guest's
+     * memory allocator never hands them out (Xen's toolstack keeps such pages out of RAM
+     * too). The domain's builder writes the ACPI tables there. */
+    e[0] = (struct xen_e820_entry){ .addr = 0, .size = rsv, .type = 1 };
+    e[1] = (struct xen_e820_entry){ .addr = rsv, .size = rsv_end - rsv, .type = 2 };
     d->xen.nr_e820 = 2;
-    if (console_gpa + PAGE_SIZE < ram_end)
-        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = console_gpa + PAGE_SIZE,
-                                   .size = ram_end - console_gpa - PAGE_SIZE, .type = 1 };
+    if (rsv_end < ram_end)
+        e[d->xen.nr_e820++] = (struct xen_e820_entry){ .addr = rsv_end,
+                                   .size = ram_end - rsv_end, .type = 1 };
     if (!p2m_lookup(&d->p2m, console_gpa, &hpa, &perms))
         return -XEN_EINVAL;
     d->xen.console_ring_pa = hpa & PAGE_MASK;
@@ -88,6 +92,40 @@ int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_g
         return port;
     d->xen.params[HVM_PARAM_CONSOLE_PFN] = console_gpa >> PAGE_SHIFT;
     d->xen.params[HVM_PARAM_CONSOLE_EVTCHN] = (uint64_t)port;
+    return 0;
+}
+
+/* Xen's rule for HVM guests: HLT with interrupts off takes a vCPU down (only INIT-SIPI
+ * brings it back), and a domain with no vCPU up has powered off. This is how Linux as a
+ * PVH guest powers off: it has no ACPI sleep state to enter, so it halts every CPU with
+ * interrupts off. A vCPU waiting for its start-up IPI is down too. */
+void xen_vcpu_down(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+
+    __atomic_store_n(&v->xen.down, true, __ATOMIC_SEQ_CST);
+    pr_debug("domain %u (%s): vCPU %u halted with interrupts off\n", d->id, d->name, v->id);
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *o = d->vcpus[i];
+        if (!__atomic_load_n(&o->xen.down, __ATOMIC_SEQ_CST) && !o->wait_sipi)
+            return;
+    }
+    domain_shutdown(d, SHUTDOWN_poweroff, "every vCPU halted with interrupts off");
+}
+
+int xen_domain_reserve_page(struct domain *d, uint64_t gpa)
+{
+    struct xen_e820_entry *e = d->xen.e820;
+
+    /* Only the page just below the reserved pages (ACPI tables, console ring) that
+     * xen_domain_set_layout put after the first RAM entry: that entry shrinks by a page
+     * and the reserved one grows down over it. */
+    if (d->xen.nr_e820 < 2 || e[0].type != 1 || e[0].addr || e[1].type != 2 ||
+        gpa + PAGE_SIZE != e[0].size || e[1].addr != e[0].size)
+        return -XEN_EINVAL;
+    e[0].size = gpa;
+    e[1].addr = gpa;
+    e[1].size += PAGE_SIZE;
     return 0;
 }
 

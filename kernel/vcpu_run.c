@@ -105,9 +105,8 @@ static void handle_exit(struct vcpu *v, const struct vm_exit *x)
         v->halted = true;
         if (ifl && (vlapic_has_deliverable(v) || xen_upcall_wanted(v)))
             __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
-        if (!ifl && !vlapic_may_wake(v) && !xen_vcpu_may_wake(v))
-            pr_info("domain %u (%s): vCPU %u halted with interrupts off\n", v->dom->id,
-                    v->dom->name, v->id);
+        if (!ifl)
+            xen_vcpu_down(v);
         return;
     }
     case EXIT_INTR_WINDOW:
@@ -197,6 +196,7 @@ void vcpu_init_signal(struct vcpu *v)
 {
     unsigned long f = spin_lock_irqsave(&v->sig_lock);
     v->wait_sipi = true;
+    v->xen.down = false;                 /* waiting for SIPI counts as down by itself */
     v->start_pending = false;
     v->initialised = false;              /* reset: VCPUOP_up needs a new context */
     v->init_pending = true;              /* stop it if it is running */

@@ -56,6 +56,8 @@ static long up(struct vcpu *t)
 {
     unsigned long f = spin_lock_irqsave(&t->sig_lock);
     long rc = 0;
+    if (t->wait_sipi)
+        t->xen.down = false;                   /* counted down through wait_sipi meanwhile */
     if (!t->wait_sipi) {
         /* up already (or starting) */
     } else if (t->initialised) {

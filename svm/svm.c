@@ -253,17 +253,35 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
     svm_exit_translate(v, x);
 }
 
+/*
+ * External interrupts go in through V_IRQ with their real vector, not EVENTINJ: the guest
+ * takes it at its first instruction boundary with IF set, as the caller checked (a host
+ * interrupt or NMI may come first and exit: then it is still posted at the next entry).
+ * Why not EVENTINJ: QEMU's TCG (7.2 and later upstream sources) leaves an injected vector
+ * as a stale pending exception after VMRUN and delivers it a second time, with IF=0, when
+ * its execution loop is next asked to stop before any other exit: docs/ARCHITECTURE.md,
+ * "Virtual interrupts on AMD-V". V_IRQ is an architected injection path on hardware too.
+ */
 static void svm_inject_event(struct vcpu *v, enum event_type type, uint8_t vector,
                              bool has_error, uint32_t error)
 {
     struct svm_vcpu *s = v->hw;
+    struct vmcb_control *c = &s->vmcb->ctl;
+    if (type == EVENT_EXTINT) {
+        c->vintr = (c->vintr & ~VINTR_REQUEST) | VINTR_V_IRQ | VINTR_IGN_TPR |
+                   ((uint64_t)(vector >> 4) << VINTR_PRIO_SHIFT) |
+                   ((uint64_t)vector << VINTR_VECTOR_SHIFT);
+        c->intercept_misc1 &= ~(INTERCEPT_VINTR | INTERCEPT_IRET);
+        s->virq_posted = true;
+        return;
+    }
     uint64_t ev = vector | ((uint64_t)type << 8) | EVENT_VALID;
     if (has_error)
         ev |= EVENT_ERR_VALID | ((uint64_t)error << 32);
-    if (s->vmcb->ctl.eventinj & EVENT_VALID)
+    if (c->eventinj & EVENT_VALID)
         pr_warn("warning: svm: d%u v%u: event %#llx replaces pending %#llx\n", v->dom->id, v->id,
-                (unsigned long long)ev, (unsigned long long)s->vmcb->ctl.eventinj);
-    s->vmcb->ctl.eventinj = ev;
+                (unsigned long long)ev, (unsigned long long)c->eventinj);
+    c->eventinj = ev;
 }
 
 static uint64_t svm_get_reg(struct vcpu *v, enum guest_reg r)
@@ -319,23 +337,32 @@ static void svm_flush_guest_tlb(struct vcpu *v)
 
 static bool svm_intr_ready(struct vcpu *v)
 {
-    struct vmcb *vm = ((struct svm_vcpu *)v->hw)->vmcb;
+    struct svm_vcpu *s = v->hw;
+    struct vmcb *vm = s->vmcb;
     return (vm->save.rflags & RFLAGS_IF) && !(vm->ctl.interrupt_shadow & 1) &&
-           !(vm->ctl.eventinj & EVENT_VALID);
+           !(vm->ctl.eventinj & EVENT_VALID) && !s->virq_posted;
 }
 
-/* A virtual interrupt request (V_IRQ) that the guest "takes" as soon as it could take a
- * real one; intercepting VINTR turns that moment into an exit. The vector is never
- * delivered: Keel injects the real one with EVENTINJ then. */
+/* The interrupt window: a V_IRQ request with no vector that the guest "takes" as soon as
+ * it could take a real one; intercepting VINTR turns that moment into an exit, and Keel
+ * then posts the real interrupt. While a real one is posted V_IRQ is taken, so the window
+ * that matters is the one after it: its handler's IRET (intercepted, an exit before the
+ * IRET runs; then the usual window). A handler that re-enables interrupts with STI and
+ * never exits delays the next interrupt until its IRET or any other exit. */
 static void svm_intr_window(struct vcpu *v, bool on)
 {
-    struct vmcb_control *c = &((struct svm_vcpu *)v->hw)->vmcb->ctl;
-    if (on) {
-        c->vintr |= VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
-        c->intercept_misc1 |= INTERCEPT_VINTR;
-    } else {
-        c->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
-        c->intercept_misc1 &= ~INTERCEPT_VINTR;
+    struct svm_vcpu *s = v->hw;
+    struct vmcb_control *c = &s->vmcb->ctl;
+    if (on && s->virq_posted) {
+        c->intercept_misc1 |= INTERCEPT_IRET;
+    } else if (on) {
+        c->vintr = (c->vintr & ~VINTR_REQUEST) | VINTR_V_IRQ | VINTR_IGN_TPR |
+                   (0xfull << VINTR_PRIO_SHIFT);
+        c->intercept_misc1 = (c->intercept_misc1 & ~INTERCEPT_IRET) | INTERCEPT_VINTR;
+    } else {                                  /* a fresh start: nothing pending at all */
+        c->vintr &= ~VINTR_REQUEST;
+        c->intercept_misc1 &= ~(INTERCEPT_VINTR | INTERCEPT_IRET);
+        s->virq_posted = false;
     }
 }
 

@@ -15,6 +15,7 @@ struct svm_vcpu {
     int asid_cpu;               /* the CPU it belongs to */
     bool flush_pending;         /* the p2m changed: drop this guest's translations */
     bool state_dirty;           /* Keel changed control state: check it before VMRUN */
+    bool virq_posted;           /* an interrupt waits in V_IRQ for the guest to take it */
 };
 
 struct svm_cpu {

@@ -19,6 +19,7 @@ const char *svm_exit_name(uint32_t code)
     case SVM_EXIT_VINTR: return "VINTR";
     case SVM_EXIT_CPUID: return "CPUID";
     case SVM_EXIT_RSM: return "RSM";
+    case SVM_EXIT_IRET: return "IRET";
     case SVM_EXIT_INVD: return "INVD";
     case SVM_EXIT_HLT: return "HLT";
     case SVM_EXIT_INVLPGA: return "INVLPGA";
@@ -66,13 +67,20 @@ void svm_exit_translate(struct vcpu *v, struct vm_exit *x)
     x->cpl = s->vmcb->save.cpl;
     x->code64 = (s->vmcb->save.efer & EFER_LMA) && (s->vmcb->save.cs.attrib & (1 << 9));
 
-    /* An event cut short by this exit is delivered again on the next entry. */
+    /* An event cut short by this exit is delivered again on the next entry. Keel injects
+     * no INTR-type event itself (svm_inject_event posts those in V_IRQ), so an INTR one
+     * here is the posted interrupt: it goes back in through EVENTINJ, and only there. */
     if (c->exitintinfo & EVENT_VALID) {
         c->eventinj = c->exitintinfo;
         c->exitintinfo = 0;
+        if (((c->eventinj >> 8) & 7) == 0)
+            c->vintr &= ~VINTR_REQUEST;
     } else {
         c->eventinj = 0;
     }
+    /* The CPU clears V_IRQ when the guest takes the posted interrupt. */
+    if (unlikely(s->virq_posted) && !(c->vintr & VINTR_V_IRQ))
+        s->virq_posted = false;
 
     switch (code) {
     case SVM_EXIT_INTR:
@@ -83,9 +91,15 @@ void svm_exit_translate(struct vcpu *v, struct vm_exit *x)
         return;
     case SVM_EXIT_VINTR:
         /* The window is open: take the fake request away; the kernel injects. */
-        c->vintr &= ~(VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT));
+        c->vintr &= ~VINTR_REQUEST;
         c->intercept_misc1 &= ~INTERCEPT_VINTR;
         x->reason = EXIT_INTR_WINDOW;
+        return;
+    case SVM_EXIT_IRET:
+        /* A handler returns while another interrupt waits (svm_intr_window): look again,
+         * before the IRET runs; it asks for the usual window. */
+        c->intercept_misc1 &= ~INTERCEPT_IRET;
+        x->reason = EXIT_NONE;
         return;
     case SVM_EXIT_VMMCALL:
         x->reason = EXIT_HYPERCALL;

@@ -115,6 +115,7 @@ BUILD_BUG_ON(__builtin_offsetof(struct vmcb, save.g_pat) != 0x668);
 #define INTERCEPT_VINTR     (1u << 4)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_RSM       (1u << 19)
+#define INTERCEPT_IRET      (1u << 20)
 #define INTERCEPT_INVD      (1u << 22)
 #define INTERCEPT_HLT       (1u << 24)
 #define INTERCEPT_INVLPGA   (1u << 26)
@@ -140,6 +141,10 @@ BUILD_BUG_ON(__builtin_offsetof(struct vmcb, save.g_pat) != 0x668);
 #define VINTR_PRIO_SHIFT    16
 #define VINTR_IGN_TPR       (1ull << 20)
 #define VINTR_MASKING       (1ull << 24)
+#define VINTR_VECTOR_SHIFT  32
+/* A virtual interrupt request: V_IRQ, its vector and priority, TPR ignored. */
+#define VINTR_REQUEST       (VINTR_V_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT) | \
+                             (0xffull << VINTR_VECTOR_SHIFT))
 
 /* Exit codes (the ones Keel names). */
 #define SVM_EXIT_EXCP_BASE  0x040
@@ -150,6 +155,7 @@ BUILD_BUG_ON(__builtin_offsetof(struct vmcb, save.g_pat) != 0x668);
 #define SVM_EXIT_VINTR      0x064
 #define SVM_EXIT_CPUID      0x072
 #define SVM_EXIT_RSM        0x073
+#define SVM_EXIT_IRET       0x074
 #define SVM_EXIT_INVD       0x076
 #define SVM_EXIT_HLT        0x078
 #define SVM_EXIT_INVLPGA    0x07a

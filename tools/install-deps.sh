@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Check for (and, as root, install) what Keel's build, tests and `make run` need.
 #
-#   tools/install-deps.sh [--for build|test|run]
+#   tools/install-deps.sh [--for build|test|run|linux]
 #
 #   build: compiler toolchain, make, GRUB (BIOS + UEFI), xorriso, mtools
 #   run:   build + QEMU + OVMF + gnu-efi (keel.efi, for `make run UEFI=native`, `make bench`)
-#   test:  everything (run + Bochs + cmocka)   [default]
+#   linux: run + what the Linux guest is made with (tools/linux/: xz to unpack Debian's
+#          kernel, cpio and a static busybox for its initramfs; `make linux-guest` then
+#          fetches the kernel package itself with apt-get download)
+#   test:  everything (run + linux + Bochs + cmocka)   [default]
 #
 # Silent when everything is present. As root, missing Debian packages are
 # installed (apt-get update once, then a non-interactive install without
@@ -13,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 [--for build|test|run]" >&2
+    echo "usage: $0 [--for build|test|run|linux]" >&2
     exit 2
 }
 
@@ -26,7 +29,7 @@ while [ $# -gt 0 ]; do
         *) usage ;;
     esac
 done
-case $what in build|test|run) ;; *) usage ;; esac
+case $what in build|test|run|linux) ;; *) usage ;; esac
 
 # Each requirement: "package  check[|alternative]..." — a check is a command
 # name, or an absolute path that must exist. All checks must pass; within one
@@ -47,6 +50,13 @@ reqs_run=(
     "ovmf                /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd"
     "gnu-efi             /usr/include/efi/efi.h /usr/lib/crt0-efi-x86_64.o /usr/lib/elf_x86_64_efi.lds /usr/lib/libgnuefi.a"
 )
+reqs_linux=(
+    "xz-utils            xz"
+    "cpio                cpio"
+    "busybox-static      /bin/busybox"
+    "apt                 apt-get"
+    "dpkg                dpkg-deb"
+)
 reqs_test=(
     # bochs depends on "bochs-wx | bochs-gui": name bochs-term (a bochs-gui)
     # so apt does not pull wxWidgets in. Keel's runs use the rfb display,
@@ -61,7 +71,8 @@ reqs_test=(
 reqs=("${reqs_build[@]}")
 case $what in
     run)  reqs+=("${reqs_run[@]}") ;;
-    test) reqs+=("${reqs_run[@]}" "${reqs_test[@]}") ;;
+    linux) reqs+=("${reqs_run[@]}" "${reqs_linux[@]}") ;;
+    test) reqs+=("${reqs_run[@]}" "${reqs_linux[@]}" "${reqs_test[@]}") ;;
 esac
 
 have() {

@@ -58,9 +58,13 @@ void hypercall_page_fill(uint8_t *page, bool intel);
 void xen_vcpu_init(struct vcpu *v);             /* as each vCPU is created */
 int xen_domain_init(struct domain *d);          /* after the vCPUs exist */
 void xen_domain_shutdown(struct domain *d);     /* stops timers */
+void xen_vcpu_down(struct vcpu *v);             /* HLT with interrupts off */
 void xen_domain_destroy(struct domain *d);      /* unlisted already; before vCPUs go */
-/* The guest's memory map, also behind XENMEM_memory_map; the console ring page. */
+/* The guest's memory map, also behind XENMEM_memory_map; the console ring page. The page
+ * below the console ring is reserved too: the guest's ACPI tables (keel/guest_acpi.h). */
 int xen_domain_set_layout(struct domain *d, uint64_t ram_end, uint64_t console_gpa);
+/* Marks the page just below the console ring reserved (the store ring, kernel/domctl.c). */
+int xen_domain_reserve_page(struct domain *d, uint64_t gpa);
 
 /* ---- shared_info and upcalls (kernel/shared_info.c) */
 void xen_latch_compat(struct vcpu *v);          /* the layouts follow the caller's mode */

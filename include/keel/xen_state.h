@@ -97,6 +97,7 @@ struct xen_vcpu {
     uint64_t rs_gpa[2];                /* the area, split at a page boundary */
     uint32_t rs_len0;                  /* bytes in the first page */
 
+    volatile bool down;                /* halted with interrupts off (xen_vcpu_down) */
     volatile bool in_run;              /* inside vcpu_run (domain_pause waits on it) */
     volatile uint64_t run_seq;         /* vcpu_run calls finished */
     bool hc_compat;                    /* the current hypercall came from 32-bit code */

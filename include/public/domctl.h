@@ -29,6 +29,7 @@
 #define KEEL_DOMCTL_pin_vcpu       10   /* u.pin: keep a vCPU on one physical CPU */
 #define KEEL_DOMCTL_console_read   11   /* u.console: take bytes from its console ring */
 #define KEEL_DOMCTL_physinfo       12   /* u.physinfo out (domid ignored) */
+#define KEEL_DOMCTL_set_store      13   /* u.store: its store ring page; port out */
 
 #define KEEL_DOMFLAG_PAUSED   (1u << 0)    /* getinfo: paused by Dom0 (or never started) */
 #define KEEL_DOMFLAG_SHUTDOWN (1u << 1)    /* shut down: shutdown_reason says why */
@@ -82,6 +83,12 @@ struct keel_domctl_console {
     uint32_t pad;
 };
 
+struct keel_domctl_store {
+    uint64_t gfn;                  /* in: a RAM page of the domain, below the console ring */
+    uint32_t port;                 /* out: its unbound port for the store (remote: Dom0) */
+    uint32_t pad;
+};
+
 struct keel_domctl_physinfo {
     uint32_t nr_cpus;
     uint32_t pad;
@@ -104,6 +111,7 @@ struct keel_domctl {
         struct keel_domctl_console console;
         struct { uint32_t reason; } shutdown;
         struct keel_domctl_physinfo physinfo;
+        struct keel_domctl_store store;
         uint8_t raw[96];
     } u;
 };

@@ -33,6 +33,10 @@ struct grant_entry_v1 {
 
 #define GTF_invalid          0u
 #define GTF_permit_access    1u    /* domid may map/copy the frame */
+
+/* Entries the toolstack fills before the guest runs (Xen's reserved references). */
+#define GNTTAB_RESERVED_CONSOLE  0
+#define GNTTAB_RESERVED_XENSTORE 1
 #define GTF_accept_transfer  2u    /* page transfer: not implemented by Keel */
 #define GTF_transitive       3u    /* v2 only */
 #define GTF_type_mask        3u

@@ -1,8 +1,9 @@
 /*
  * guest-secret: fills 1 MiB of its RAM with a recognisable 16-byte pattern (secret.h,
- * decoded at run time), prints "secret ready", then blocks for good: interrupts off and
- * HLT in a loop. It stays alive while guest-isolation (started after it) searches its
- * own RAM for the pattern.
+ * decoded at run time), prints "secret ready", then blocks for good: HLT in a loop with
+ * interrupts on and nothing that could raise one (HLT with interrupts off would power
+ * the domain off, as on Xen). It stays alive while guest-isolation (started after it)
+ * searches its own RAM for the pattern.
  */
 #include <guest/guest.h>
 
@@ -27,5 +28,6 @@ void guest_main(void)
     test_pass("secret-fill");
     gprintf("secret ready: 0x%lx bytes at GPA 0x%lx\n", SECRET_SIZE, start);
     guest_flush();
-    guest_halt_forever();
+    for (;;)
+        __asm__ volatile("sti; hlt" : : : "memory");
 }

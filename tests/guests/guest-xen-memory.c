@@ -1,6 +1,6 @@
 /*
  * guest-xen-memory: memory_op and hvm_op.
- *  - XENMEM_memory_map: RAM below the console ring page, the ring page reserved, the same
+ *  - XENMEM_memory_map: RAM below the ACPI page, it and the console ring page reserved, the same
  *    as the start info's map; a short buffer gets the first entries;
  *  - reservations: current (RAM frames held), maximum, highest GFN; another or no domain;
  *  - XENMEM_add_to_physmap(shared_info): mapped over a page of our RAM, which the domain
@@ -49,9 +49,9 @@ static void check_memory_map(uint64_t *console_gpa)
     for (unsigned i = 0; same && i < n; i++)
         same = e[i].addr == si[i].addr && e[i].size == si[i].size && e[i].type == si[i].type;
     test_check(same && e[0].addr == 0 && e[0].type == 1 && e[1].type == 2 &&
-               e[1].size == 4096 && e[1].addr == e[0].size,
+               e[1].size == 8192 && e[1].addr == e[0].size,
                "xen-mem-map", "rc %ld, %u entries (start info %u)", rc, m.nr_entries, n);
-    *console_gpa = e[1].addr;
+    *console_gpa = e[1].addr + 4096;              /* the ACPI page, then the console ring */
 
     struct xen_e820_entry one[2];
     memset(one, 0x5a, sizeof(one));
@@ -69,7 +69,7 @@ static void check_memory_map(uint64_t *console_gpa)
 static void check_reservations(void)
 {
     domid_t self = DOMID_SELF, other = 0x1234, own = (domid_t)xen_domid();
-    uint64_t pages = guest_ram_bytes() / 4096 + 1;      /* the console page is RAM of ours */
+    uint64_t pages = guest_ram_bytes() / 4096 + 2;      /* console and ACPI pages: RAM of ours */
     long cur = mop(XENMEM_current_reservation, &self);
     long max = mop(XENMEM_maximum_reservation, &own);
     long gpfn = mop(XENMEM_maximum_gpfn, &self);

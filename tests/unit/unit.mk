@@ -22,7 +22,7 @@ UNIT_LDLIBS   := -lcmocka
 
 UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
                  test_evtchn test_pvclock test_xencons test_hypercall_page test_xlcfg test_xs_store \
-                 test_grant test_grant_ops
+                 test_guest_acpi test_grant test_grant_ops
 
 # The code under test, per binary.
 UNIT_SRC_test_mb2       := boot/mb2_parse.c
@@ -40,6 +40,8 @@ UNIT_SRC_test_evtchn    := kernel/evtchn.c kernel/evtchn_2l.c
 UNIT_SRC_test_pvclock   := kernel/pvclock_scale.c
 UNIT_SRC_test_xencons   := kernel/xencons_ring.c
 UNIT_SRC_test_hypercall_page := kernel/hypercall_page.c
+# The guest's ACPI tables, read back with Keel's own MADT parser.
+UNIT_SRC_test_guest_acpi := kernel/guest_acpi.c arch/x86/madt.c
 # Dom0's configuration parser (tools/dom0): pure C, built for the host as it is.
 UNIT_SRC_test_xlcfg     := tools/dom0/xlcfg.c
 UNIT_SRC_test_xs_store  := tools/dom0/xs_store.c

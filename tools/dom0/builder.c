@@ -6,11 +6,14 @@
  *   3. copy each segment in; the start info, command line, memory map and the ramdisk
  *      module go in the first pages above the image;
  *   4. point vCPU 0 at the PVH entry with EBX = the start info, and unpause.
- * The memory map follows Keel's layout for every domain: RAM up to the console ring page,
- * which is the last page and reserved (getinfo says where it is).
+ * The memory map follows Keel's layout for every domain: RAM up to the store ring page,
+ * then the ACPI tables' page and the console ring page, which is the last page (getinfo
+ * says where it is); all three reserved. The ACPI tables (MADT with the vCPUs, a hardware-reduced FADT) are built by
+ * the same code Keel uses for the domains it builds itself (kernel/guest_acpi.c).
  */
 #include <guest/guest.h>
 #include <keel/elf_loader.h>
+#include <keel/guest_acpi.h>
 
 #include <guest/xen_hv.h>
 
@@ -21,6 +24,7 @@ struct modlist_entry {                 /* hvm_start_info's module list (PVH ABI)
 };
 
 static uint8_t page[4096] __attribute__((aligned(64)));
+static uint8_t acpi_page[GUEST_ACPI_SIZE] __attribute__((aligned(64)));
 
 static long fail(long id, const char *name, const char *what, long rc)
 {
@@ -56,9 +60,9 @@ long build_domain(const struct xlcfg *cfg)
     uint64_t map_off = ALIGN_UP(cmd_off + cmdlen, 8);
     uint64_t mod_off = map_off + 2 * sizeof(struct hvm_memmap_table_entry);
     uint64_t rd_at = info + 4096;
-    uint64_t console = mem - 4096;
+    uint64_t console = mem - 4096, acpi = GUEST_ACPI_GPA(console), store = acpi - 4096;
     if (mod_off + sizeof(struct modlist_entry) > sizeof(page) ||
-        rd_at + (rd ? rd->size : 0) > console) {
+        rd_at + (rd ? rd->size : 0) > store) {
         gprintf("dom0: create %s: %u MiB is too small for the image, start info and ramdisk\n",
                 cfg->name, cfg->memory_mb);
         return -XEN_ENOMEM;
@@ -79,6 +83,11 @@ long build_domain(const struct xlcfg *cfg)
             return fail(id, cfg->name, "loading the kernel", rc);
     }
 
+    /* The store ring on the page below the ACPI tables (reserved, granted to us). */
+    uint32_t store_port;
+    if ((rc = dc_set_store(id, store >> 12, &store_port)))
+        return fail(id, cfg->name, "setting up its store ring", rc);
+
     memset(page, 0, sizeof(page));
     struct hvm_start_info *si = (void *)page;
     struct hvm_memmap_table_entry *map = (void *)(page + map_off);
@@ -87,9 +96,10 @@ long build_domain(const struct xlcfg *cfg)
     si->cmdline_paddr = info + cmd_off;
     si->memmap_paddr = info + map_off;
     si->memmap_entries = 2;
+    si->rsdp_paddr = acpi;
     memcpy(page + cmd_off, cfg->cmdline, cmdlen);
-    map[0] = (struct hvm_memmap_table_entry){ .addr = 0, .size = console, .type = 1 };
-    map[1] = (struct hvm_memmap_table_entry){ .addr = console, .size = 4096, .type = 2 };
+    map[0] = (struct hvm_memmap_table_entry){ .addr = 0, .size = store, .type = 1 };
+    map[1] = (struct hvm_memmap_table_entry){ .addr = store, .size = mem - store, .type = 2 };
     if (rd) {
         struct modlist_entry *m = (void *)(page + mod_off);
         m->paddr = rd_at;
@@ -101,8 +111,13 @@ long build_domain(const struct xlcfg *cfg)
     }
     if ((rc = dc_load(id, info, page, sizeof(page))))
         return fail(id, cfg->name, "writing the start info", rc);
+    guest_acpi_tables(acpi_page, acpi, cfg->vcpus);
+    if ((rc = dc_load(id, acpi, acpi_page, sizeof(acpi_page))))
+        return fail(id, cfg->name, "writing the ACPI tables", rc);
     if ((rc = dc_set_start(id, (uint32_t)plan.pvh_entry, (uint32_t)info)))
         return fail(id, cfg->name, "setting its entry", rc);
+    if ((rc = xs_ring_connect(id, cfg->name, store_port)))
+        return fail(id, cfg->name, "connecting its store", rc);
     if ((rc = dc_unpause(id)))
         return fail(id, cfg->name, "starting it", rc);
     return id;

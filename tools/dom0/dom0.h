@@ -8,6 +8,8 @@
  *   xlcfg.c     xl.cfg-style configuration files (pure; host unit tests)
  *   builder.c   the domain builder: ELF image, start info, memory map, modules
  *   consback.c  the console backend: each DomU's ring, onto the console with its name
+ *   xs_store.c  the store (xenstore protocol: tree, watches, permissions; pure)
+ *   xs_ring.c   the store's connections: each DomU's ring page, mapped through a grant
  *   domctl.c    the hypercall wrappers
  */
 #ifndef DOM0_H
@@ -42,6 +44,7 @@ long dc_set_max_mem(unsigned domid, uint64_t kb);
 long dc_pin(unsigned domid, unsigned vcpu, unsigned cpu);
 long dc_console_read(unsigned domid, char *buf, uint32_t size);
 long dc_physinfo(unsigned *nr_cpus, uint64_t *total_kb, uint64_t *free_kb);
+long dc_set_store(unsigned domid, uint64_t gfn, uint32_t *port);
 long dc_raw(const void *op);                            /* tests: any request as is */
 const char *dc_strerror(long rc);
 
@@ -64,6 +67,13 @@ int consback_attach(unsigned domid);       /* only this domain's output, raw; -1
 void consback_detach(void);
 /* Ports to wake up for (console notifications): fills ports, returns how many. */
 unsigned consback_ports(uint32_t *ports, unsigned max);
+
+/* ---- xs_ring.c: the store's connections to DomUs */
+void xs_ring_init(uint64_t first_free_gpa);
+long xs_ring_connect(unsigned domid, const char *name, uint32_t remote_port);
+void xs_ring_disconnect(unsigned domid);
+void xs_ring_poll(void);
+unsigned xs_ring_ports(uint32_t *ports, unsigned max);
 
 /* ---- main.c */
 void dom0_tick(uint64_t ms);               /* run the loop for ms: consoles, deaths, input */

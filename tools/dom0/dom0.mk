@@ -1,10 +1,11 @@
 # Dom0, Keel's management domain (tools/dom0/): the toolstack, linked with the guest
 # runtime into build/dom0/dom0.elf. It also compiles the hypervisor's ELF checker
-# (kernel/elf_loader.c), so that Dom0 refuses exactly the images Keel would.
+# (kernel/elf_loader.c), so that Dom0 refuses exactly the images Keel would, and its guest
+# ACPI tables (kernel/guest_acpi.c), so that DomUs get the same ones.
 # Included from the top Makefile after tests/guests/guests.mk.
 
 DOM0_BUILD := $(BUILD)/dom0
-DOM0_SRC   := $(sort $(wildcard tools/dom0/*.c)) kernel/elf_loader.c
+DOM0_SRC   := $(sort $(wildcard tools/dom0/*.c)) kernel/elf_loader.c kernel/guest_acpi.c
 DOM0_OBJ   := $(patsubst %,$(DOM0_BUILD)/obj/%.o,$(DOM0_SRC))
 DOM0_ELF   := $(DOM0_BUILD)/dom0.elf
 

@@ -147,6 +147,17 @@ long dc_physinfo(unsigned *nr_cpus, uint64_t *total_kb, uint64_t *free_kb)
     return rc;
 }
 
+long dc_set_store(unsigned domid, uint64_t gfn, uint32_t *port)
+{
+    struct keel_domctl op;
+    memset(&op, 0, sizeof(op));
+    op.u.store.gfn = gfn;
+    long rc = call(&op, KEEL_DOMCTL_set_store, domid);
+    if (!rc)
+        *port = op.u.store.port;
+    return rc;
+}
+
 const char *dc_strerror(long rc)
 {
     switch (-rc) {

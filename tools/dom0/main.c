@@ -109,6 +109,7 @@ static void handle_deaths(void)
             continue;
         if (dc_getinfo(m->id, &di) || di.id != m->id) {
             consback_forget(m->id);
+            xs_ring_disconnect(m->id);
             memset(m, 0, sizeof(*m));          /* gone */
             continue;
         }
@@ -123,6 +124,7 @@ static void handle_deaths(void)
         if (a == XL_PRESERVE)
             continue;
         struct xlcfg cfg = m->cfg;
+        xs_ring_disconnect(m->id);
         long rc = dc_destroy(m->id);
         if (rc)
             gprintf("dom0: destroying domain %u: %s\n", m->id, dc_strerror(rc));
@@ -140,14 +142,16 @@ static void handle_deaths(void)
 void dom0_tick(uint64_t ms)
 {
     uint64_t end = xen_clock_ns(0) + ms * MS;
-    uint32_t ports[MAX_MANAGED + 1];
+    uint32_t ports[MAX_MANAGED * 2 + 1];
 
     do {
         ports[0] = dom_exc_port;
         unsigned n = 1 + consback_ports(ports + 1, MAX_MANAGED);
+        n += xs_ring_ports(ports + n, MAX_MANAGED * 2 + 1 - n);
         uint64_t now = xen_clock_ns(0), until = now + 10 * MS;
         xen_sched_poll(ports, n, until < end ? until : end);
         consback_poll();
+        xs_ring_poll();
         if (xen_evtchn_pending(dom_exc_port)) {
             xen_evtchn_clear(dom_exc_port);
             handle_deaths();
@@ -164,6 +168,12 @@ void guest_main(void)
         return;
     }
     xen_evtchn_mask(dom_exc_port);             /* polled, not delivered as upcalls */
+    const struct hvm_memmap_table_entry *map;
+    uint64_t top = 0;
+    for (unsigned i = 0, n = guest_memmap(&map); i < n; i++)
+        if (map[i].addr + map[i].size > top)
+            top = map[i].addr + map[i].size;
+    xs_ring_init(top);                         /* DomU store rings map above our memory */
     gprintf("dom0: Keel's management domain; type 'help' for commands\n");
     find_modules();
     if (guest_cmdline_get("rc", rc_name, sizeof(rc_name))) {

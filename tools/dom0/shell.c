@@ -3,6 +3,8 @@
  *   list | info | create <cfg> [key=value...] | destroy <dom> | shutdown <dom>
  *   pause <dom> | unpause <dom> | console <dom> [ms] | mem-set <dom> <MiB>
  *   vcpu-pin <dom> <vcpu> <cpu> | wait <dom> [s] | sleep <ms> | echo <text> | poweroff | help
+ *   xs-read <path> | xs-write <path> <value> | xs-rm <path>   (the store, as xenstore-*)
+ *   xs-wait <path> <s>   (until the node exists)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
@@ -10,6 +12,7 @@
 #include <guest/xen_hv.h>
 
 #include "dom0.h"
+#include "xs_store.h"
 
 #define MAX_ARGS 12
 #define CTRL_CLOSE_BRACKET 0x1d
@@ -135,6 +138,7 @@ static void on_dom(const char *verb, const char *arg, long (*fn)(unsigned))
         return;
     if (fn == dc_destroy) {
         consback_forget((unsigned)id);
+        xs_ring_disconnect((unsigned)id);
         managed_drop((unsigned)id);
     }
     long rc = fn((unsigned)id);
@@ -231,6 +235,7 @@ static void poweroff(void)
     gprintf("dom0: powering off: destroying every domain\n");
     for (unsigned from = 1; dc_getinfo(from, &di) == 0; from = di.id + 1) {
         consback_forget(di.id);
+        xs_ring_disconnect(di.id);
         managed_drop(di.id);
         dc_destroy(di.id);
     }
@@ -287,6 +292,21 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "echo")) {
         for (int i = 1; i < argc; i++)
             gprintf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+    } else if (!strcmp(c, "xs-read") && argc == 2) {
+        const char *v = xs_read(argv[1]);
+        gprintf(v ? "%s\n" : "dom0: xs-read %s: no such node\n", v ? v : argv[1]);
+    } else if (!strcmp(c, "xs-write") && argc == 3) {
+        int rc = xs_write(argv[1], argv[2]);
+        if (rc)
+            gprintf("dom0: xs-write %s: error %d\n", argv[1], rc);
+    } else if (!strcmp(c, "xs-wait") && argc == 3) {
+        unsigned long secs = num(argv[2], &ok1), ms = 0;
+        for (; ok1 && !xs_read(argv[1]) && ms < secs * 1000; ms += 10)
+            dom0_tick(10);
+        gprintf("dom0: xs-wait %s: %s\n", argv[1], xs_read(argv[1]) ? "there" : "timed out");
+    } else if (!strcmp(c, "xs-rm") && argc == 2) {
+        if (xs_rm(argv[1]))
+            gprintf("dom0: xs-rm %s: no such node\n", argv[1]);
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
@@ -295,7 +315,8 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "help")) {
         gprintf("commands: list, info, create <cfg> [key=value...], destroy <dom>, shutdown <dom>,\n"
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
-                "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff\n");
+                "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
+                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }

@@ -12,6 +12,7 @@ TARGETS=(qemu-bios-smp4 bochs-smp2)
 QEMU_ARGS=(-icount shift=0,sleep=off)
 EXPECT=(
     '^\[guest-flood\] flood: [1-9][0-9]* self IPIs sent'
+    '^\[guest-flood\] PASS flood-all-delivered$'
     '^\[guest-flood\] DONE [0-9]+ passed, 0 failed'
     '^\[guest-spin-a\] spin: [1-9][0-9]* iterations in [0-9]+ ticks'
     '^\[guest-spin-a\] DONE [0-9]+ passed, 0 failed'

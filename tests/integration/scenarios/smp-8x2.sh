@@ -17,10 +17,11 @@ MODULES=(
     "build/guests/guest-smp-8.elf mem=16M vcpus=2 rounds=100 ipiwait=hlt sipi_strict=0"
 )
 TARGETS=(qemu-bios-smp4 bochs-smp2)
-# QEMU runs with -icount (one thread, vCPUs in turn): with plain multi-threaded TCG a
-# duplicated interrupt was seen once in a few runs under heavy host load, in QEMU's
-# delivery or in Keel — not understood yet, not seen with -icount or on Bochs (see the
-# closing note of the session that added this test). This keeps the test deterministic.
+# QEMU runs with -icount (one thread, vCPUs in turn), which keeps the test deterministic.
+# The duplicated interrupt once seen here under plain multi-threaded TCG fits QEMU's
+# re-delivery of EVENTINJ interrupts when another thread kicks the vCPU, which Keel now
+# avoids by posting interrupts through V_IRQ (docs/ARCHITECTURE.md, "Virtual interrupts on
+# AMD-V"; scenario irq-once).
 QEMU_ARGS=(-icount shift=0,sleep=off)
 EXPECT=(
     '^\[guest-smp-1\] ap 1 online$'

@@ -10,7 +10,8 @@ MODULES=("build/guests/guest-smp.elf mem=16M vcpus=2")
 TARGETS=(qemu-bios-smp4 bochs-smp2)
 # QEMU with -icount (one thread): under plain multi-threaded TCG on a loaded host a
 # ping-pong round once waited ~0.5 s for its pong (a lost wake-up ended by the guest's
-# watchdog) — not understood yet, see smp-8x2.sh; Bochs runs it without that.
+# watchdog) — not reproduced since; possibly QEMU's EVENTINJ re-delivery (see smp-8x2.sh),
+# not confirmed. Bochs runs it without that.
 QEMU_ARGS=(-icount shift=0,sleep=off)
 TIMEOUT_QEMU=240
 EXPECT=(

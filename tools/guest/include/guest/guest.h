@@ -107,6 +107,10 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+size_t strnlen(const char *s, size_t max);
+char *strcpy(char *d, const char *s);
+size_t strspn(const char *s, const char *accept);
+char *strrchr(const char *s, int c);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Build the Linux guest's initramfs: Debian's static busybox and an /init script, as a
+# gzip-compressed cpio (newc) archive. Needs no root: /dev is a devtmpfs mounted by /init.
+#
+#   tools/linux/mk-initramfs.sh <out.cpio.gz>
+#
+# /init mounts /proc, /sys and /dev, prints markers the integration test checks
+# ("KEEL-LINUX: ..."), reports `uname -r` and the CPU count, then either powers off
+# (default) or, with `keel.shell` on the kernel command line, starts a shell on the
+# console (hvc0) and powers off when it exits.
+set -euo pipefail
+
+[ $# -eq 1 ] || { echo "usage: $0 <out.cpio.gz>" >&2; exit 2; }
+out=$1
+busybox=${BUSYBOX:-/bin/busybox}
+# A dynamic busybox has a program interpreter (PT_INTERP); the static one has none.
+if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q INTERP; then
+    echo "mk-initramfs: $busybox is not a static busybox (install busybox-static)" >&2
+    exit 1
+fi
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root}
+cp "$busybox" "$root/bin/busybox"
+for app in $("$busybox" --list); do
+    [ "$app" = busybox ] || ln -s busybox "$root/bin/$app"
+done
+
+cat > "$root/init" <<'EOF'
+#!/bin/sh
+# Keel's Linux guest init. No /dev/console in the archive: the kernel started us without
+# stdio, so mount devtmpfs first and take the console from there.
+/bin/mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "KEEL-LINUX: init started"
+echo "KEEL-LINUX: uname-r $(uname -r)"
+echo "KEEL-LINUX: nproc $(nproc)"
+echo "KEEL-LINUX: cpuinfo-processors $(grep -c ^processor /proc/cpuinfo)"
+echo "KEEL-LINUX: cpus-online $(cat /sys/devices/system/cpu/online)"
+echo "KEEL-LINUX: console $(cat /sys/class/tty/console/active 2>/dev/null)"
+if grep -qw keel.shell /proc/cmdline; then
+    echo "KEEL-LINUX: shell on the console; exit it to power off"
+    setsid cttyhack sh -l
+fi
+echo "KEEL-LINUX: powering off"
+poweroff -f
+EOF
+chmod 755 "$root/init"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 > "$out.tmp"
+mv "$out.tmp" "$out"
