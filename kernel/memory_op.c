@@ -177,9 +177,9 @@ static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
     case XENMEM_current_reservation:
         return (long)d->p2m.nr_owned;          /* RAM frames it holds now */
     case XENMEM_maximum_reservation:
-        return (long)(d->mem_bytes >> PAGE_SHIFT);
+        return (long)READ_ONCE(d->max_pages);
     default:
-        return (long)(d->mem_bytes >> PAGE_SHIFT) - 1;
+        return (long)d->max_gfn;
     }
 }
 
@@ -193,6 +193,10 @@ long do_memory_op(struct vcpu *v, const uint64_t a[5])
         return add_to_physmap(v, cmd, a[1]);
     case XENMEM_memory_map:
         return memory_map(v, a[1]);
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return xen_reservation_op(v, op, cmd >> MEMOP_EXTENT_SHIFT, a[1]);
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
     case XENMEM_maximum_gpfn:

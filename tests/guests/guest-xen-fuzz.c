@@ -7,7 +7,8 @@
  *
  * What the guest must keep to stay alive itself, not to spare the hypervisor: interrupts
  * stay off (a random callback vector must not hit us), sched_op is only yield (no
- * shutdown, no blocking forever), console_io is left out (it would print noise), and
+ * shutdown, no blocking forever), VCPUOP_initialise/up/down never name our own vCPU
+ * (down would stop us for good), console_io is left out (it would print noise), and
  * every address the hypervisor may write to later — shared_info's GFN, a vcpu_info, a
  * runstate area, the hypercall page, a grant-table frame — is inside the scratch area or
  * not ours, and so is everything grant_table_op writes (operation results, frame lists,
@@ -178,6 +179,8 @@ static void one(void)
         a[0] = 0;                                  /* sched_op: yield only */
     if (nr == 24) {                                /* vcpu_op: keep written areas safe */
         a[1] = rnd() % 3;
+        if (a[0] <= 2)                             /* initialise/up/down: not ourselves */
+            a[1] = 1 + rnd() % 2;
         a[2] = ptr_arg();
         if (a[0] == 5 || a[0] == 10)               /* its argument: in scratch */
             a[2] = (unsigned long)scratch + 8 * (rnd() % 512);

@@ -3,7 +3,8 @@
  * (peer=<domid>, writable, ref PAIR_REF_PAGE), maps the peer's page the same way, and
  * waits until the peer has mapped ours: then both hold a mapping of the other's page.
  * Then it stops while still holding it: shuts down, or (built as guest-xen-grant-block,
- * HOLD_BLOCK) halts for good with interrupts off (alive, blocked), so that the other one is destroyed first while this
+ * HOLD_BLOCK) halts for good with interrupts off (Keel shuts it down then but keeps it,
+ * mapping and all, until every guest is done), so that the other one is destroyed first while this
  * one still maps a page of it (Keel must drop that mapping before freeing the frame).
  */
 #include "grant_pair.h"
