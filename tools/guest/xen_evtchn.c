@@ -14,9 +14,40 @@ static struct {
     void *arg;
 } handlers[1024];
 
+/* The vCPU each port notifies, as the hypervisor has it: an upcall handles only its own
+ * vCPU's ports (another vCPU's pending port in the same word is that vCPU's to handle,
+ * as Linux keeps per-CPU masks). Ports < 1024. */
+static uint8_t port_cpu[1024];
+
 long xen_evtchn_op(int cmd, void *arg)
 {
-    return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
+    long rc = hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
+    uint32_t port = 1024, cpu = 0;
+
+    if (rc)
+        return rc;
+    switch (cmd) {
+    case EVTCHNOP_bind_virq:
+        port = ((struct evtchn_bind_virq *)arg)->port, cpu = ((struct evtchn_bind_virq *)arg)->vcpu;
+        break;
+    case EVTCHNOP_bind_ipi:
+        port = ((struct evtchn_bind_ipi *)arg)->port, cpu = ((struct evtchn_bind_ipi *)arg)->vcpu;
+        break;
+    case EVTCHNOP_bind_vcpu:
+        port = ((struct evtchn_bind_vcpu *)arg)->port, cpu = ((struct evtchn_bind_vcpu *)arg)->vcpu;
+        break;
+    case EVTCHNOP_alloc_unbound:
+        port = ((struct evtchn_alloc_unbound *)arg)->port;
+        break;
+    case EVTCHNOP_bind_interdomain:
+        port = ((struct evtchn_bind_interdomain *)arg)->local_port;
+        break;
+    default:
+        break;
+    }
+    if (port < 1024)
+        port_cpu[port] = (uint8_t)cpu;
+    return rc;
 }
 
 long xen_evtchn_alloc_unbound(domid_t remote, uint32_t *port)
@@ -128,6 +159,8 @@ static void upcall(unsigned vector)
             unsigned b = (unsigned)__builtin_ctzll(bits);
             bits &= bits - 1;
             uint32_t port = w * 64 + b;
+            if (port < 1024 && port_cpu[port] != cpu)
+                continue;                  /* another vCPU's: its own upcall takes it */
             xen_evtchn_clear(port);
             if (port < 1024) {
                 atomic_inc(&xen_port_events[port]);
