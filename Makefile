@@ -110,8 +110,8 @@ endif
 LINUX_DIR := $(BUILD)/linux
 $(LINUX_DIR)/vmlinux: tools/linux/fetch-kernel.sh tools/linux/extract-vmlinux.sh
 	bash tools/linux/fetch-kernel.sh $(LINUX_DIR)
-$(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh
-	bash tools/linux/mk-initramfs.sh $@
+$(LINUX_DIR)/initramfs.cpio.gz: tools/linux/mk-initramfs.sh $(LINUX_DIR)/vmlinux
+	bash tools/linux/mk-initramfs.sh $@ $(LINUX_DIR)/xen-blkfront.ko
 linux-guest: deps-linux
 	@$(MAKE) --no-print-directory $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initramfs.cpio.gz
 

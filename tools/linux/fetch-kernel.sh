@@ -5,8 +5,9 @@
 #   tools/linux/fetch-kernel.sh [outdir]     (default build/linux)
 #
 # Output: <outdir>/vmlinux (ELF with the PVH entry note), <outdir>/vmlinuz (as shipped),
-# <outdir>/version (the kernel release, e.g. 6.1.0-56-amd64). Does nothing when vmlinux
-# is already there. The package is the one the linux-image-amd64 metapackage points at
+# <outdir>/version (the kernel release, e.g. 6.1.0-56-amd64), <outdir>/xen-blkfront.ko
+# (the package's block frontend module, for the initramfs). Does nothing when they are
+# already there. The package is the one the linux-image-amd64 metapackage points at
 # (KEEL_LINUX_PKG=linux-image-6.1.0-NN-amd64 picks another).
 set -euo pipefail
 
@@ -15,7 +16,7 @@ out=${1:-build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-if [ -s "$out/vmlinux" ] && [ -s "$out/version" ]; then
+if [ -s "$out/vmlinux" ] && [ -s "$out/version" ] && [ -s "$out/xen-blkfront.ko" ]; then
     touch "$out/vmlinux"               # up to date for make, whatever the script's age
     exit 0
 fi
@@ -43,5 +44,11 @@ release=${vmlinuz##*/vmlinuz-}
 cp "$vmlinuz" "$out/vmlinuz"
 bash "$here/extract-vmlinux.sh" "$out/vmlinuz" "$out/vmlinux.tmp"
 mv "$out/vmlinux.tmp" "$out/vmlinux"
+ko=$(find "$work/root/lib/modules/$release" -name 'xen-blkfront.ko*' | head -n1)
+[ -n "$ko" ] || { echo "fetch-kernel: no xen-blkfront module in $pkg" >&2; exit 1; }
+case $ko in
+    *.xz) xz -dc "$ko" > "$out/xen-blkfront.ko" ;;
+    *) cp "$ko" "$out/xen-blkfront.ko" ;;
+esac
 echo "$release" > "$out/version"
 echo "fetch-kernel: $out/vmlinux ($release)" >&2

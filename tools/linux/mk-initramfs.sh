@@ -10,8 +10,9 @@
 # console (hvc0) and powers off when it exits.
 set -euo pipefail
 
-[ $# -eq 1 ] || { echo "usage: $0 <out.cpio.gz>" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 <out.cpio.gz> [xen-blkfront.ko]" >&2; exit 2; }
 out=$1
+blkfront=${2:-}
 busybox=${BUSYBOX:-/bin/busybox}
 # A dynamic busybox has a program interpreter (PT_INTERP); the static one has none.
 if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q INTERP; then
@@ -21,7 +22,8 @@ fi
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,lib/modules}
+[ -z "$blkfront" ] || cp "$blkfront" "$root/lib/modules/xen-blkfront.ko"
 cp "$busybox" "$root/bin/busybox"
 for app in $("$busybox" --list); do
     [ "$app" = busybox ] || ln -s busybox "$root/bin/$app"
@@ -42,6 +44,16 @@ echo "KEEL-LINUX: nproc $(nproc)"
 echo "KEEL-LINUX: cpuinfo-processors $(grep -c ^processor /proc/cpuinfo)"
 echo "KEEL-LINUX: cpus-online $(cat /sys/devices/system/cpu/online)"
 echo "KEEL-LINUX: console $(cat /sys/class/tty/console/active 2>/dev/null)"
+# The disk Dom0 serves through blkback, if the config gave one: Debian's xen-blkfront.
+if [ -f /lib/modules/xen-blkfront.ko ] && insmod /lib/modules/xen-blkfront.ko; then
+    for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/xvda ] && break; sleep 1; done
+    if [ -b /dev/xvda ]; then
+        echo "KEEL-LINUX: xvda-sectors $(cat /sys/block/xvda/size)"
+        echo "KEEL-LINUX: xvda-md5 $(md5sum </dev/xvda | cut -d' ' -f1)"
+    else
+        echo "KEEL-LINUX: no xvda"
+    fi
+fi
 if grep -qw keel.shell /proc/cmdline; then
     echo "KEEL-LINUX: shell on the console; exit it to power off"
     setsid cttyhack sh -l
