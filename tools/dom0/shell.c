@@ -5,6 +5,7 @@
  *   vcpu-pin <dom> <vcpu> <cpu> | wait <dom> [s] | sleep <ms> | echo <text> | poweroff | help
  *   xs-read <path> | xs-write <path> <value> | xs-rm <path>   (the store, as xenstore-*)
  *   xs-wait <path> <s>   (until the node exists)
+ *   disk-ram <name> <MiB>   (a RAM disk for the block backend, as configs' disk = [...])
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
@@ -12,6 +13,7 @@
 #include <guest/xen_hv.h>
 
 #include "dom0.h"
+#include "disk.h"
 #include "xs_store.h"
 
 #define MAX_ARGS 12
@@ -138,6 +140,7 @@ static void on_dom(const char *verb, const char *arg, long (*fn)(unsigned))
         return;
     if (fn == dc_destroy) {
         consback_forget((unsigned)id);
+        blkback_forget((unsigned)id);
         xs_ring_disconnect((unsigned)id);
         managed_drop((unsigned)id);
     }
@@ -235,6 +238,7 @@ static void poweroff(void)
     gprintf("dom0: powering off: destroying every domain\n");
     for (unsigned from = 1; dc_getinfo(from, &di) == 0; from = di.id + 1) {
         consback_forget(di.id);
+        blkback_forget(di.id);
         xs_ring_disconnect(di.id);
         managed_drop(di.id);
         dc_destroy(di.id);
@@ -307,6 +311,10 @@ int shell_run_line(char *line)
     } else if (!strcmp(c, "xs-rm") && argc == 2) {
         if (xs_rm(argv[1]))
             gprintf("dom0: xs-rm %s: no such node\n", argv[1]);
+    } else if (!strcmp(c, "disk-ram") && argc == 3) {
+        unsigned long mb = num(argv[2], &ok1);
+        if (ok1 && !disk_ram_create(argv[1], (unsigned)mb))
+            gprintf("dom0: disk-ram %s %s: name taken, or not enough memory\n", argv[1], argv[2]);
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
@@ -316,7 +324,8 @@ int shell_run_line(char *line)
         gprintf("commands: list, info, create <cfg> [key=value...], destroy <dom>, shutdown <dom>,\n"
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
-                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>\n");
+                "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, bench <cfg>,\n"
+                "  disk-ram <name> <MiB>\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }
