@@ -94,8 +94,9 @@ static void do_write(void)
                bf.last_status);
     gprintf("blkif: wrote 4 MiB, checksum 0x%016lx\n", (unsigned long)sum);
     struct blkif_request fl = { .operation = BLKIF_OP_FLUSH_DISKCACHE, .handle = XVDA };
-    long st = blkfront_submit(&bf, &fl);
-    test_check(st == BLKIF_RSP_OKAY, "blk-flush", "flush: %ld", st);
+    int16_t st = 1;
+    long rc2 = blkfront_submit(&bf, &fl, &st);
+    test_check(rc2 == 0 && st == BLKIF_RSP_OKAY, "blk-flush", "flush: %ld, status %d", rc2, st);
 }
 
 static void do_read(void)
@@ -137,13 +138,21 @@ static void do_read(void)
                "blk-readonly", "info %u, write %ld status %d", bf.info, rc, bf.last_status);
 }
 
+/* A request as built: the response's status, or the transport's negative errno - 100. */
+static long submit(struct blkif_request *rq)
+{
+    int16_t st;
+    long rc = blkfront_submit(&bf, rq, &st);
+    return rc ? rc - 100 : st;
+}
+
 /* One read or write of one segment, as built: the response's status. */
 static long one(uint8_t op, uint64_t sector, uint32_t gref, uint8_t first, uint8_t last)
 {
     struct blkif_request rq = { .operation = op, .nr_segments = 1, .handle = XVDA,
                                 .sector_number = sector,
                                 .seg[0] = { .gref = gref, .first_sect = first, .last_sect = last } };
-    return blkfront_submit(&bf, &rq);
+    return submit(&rq);
 }
 
 static long backend_state(void)
@@ -196,9 +205,9 @@ static void do_neg(void)
     struct blkif_request rq = { .operation = BLKIF_OP_READ, .nr_segments = 12, .handle = XVDA };
     for (int i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
         rq.seg[i] = (struct blkif_request_segment){ .gref = ref, .last_sect = 7 };
-    long m4 = blkfront_submit(&bf, &rq);
+    long m4 = submit(&rq);
     rq.nr_segments = 0;
-    long m5 = blkfront_submit(&bf, &rq);
+    long m5 = submit(&rq);
     xen_grant_end(ref);
     test_check(m1 == BLKIF_RSP_EOPNOTSUPP && m2 == BLKIF_RSP_ERROR && m3 == BLKIF_RSP_ERROR &&
                m4 == BLKIF_RSP_ERROR && m5 == BLKIF_RSP_ERROR, "blk-bad-request",

@@ -109,21 +109,34 @@ static void publish(struct vbd *v)
     switch_state(v, XENBUS_INIT_WAIT);
 }
 
+/* The spec parsed and its disk found; NULL (said why) if not. */
+static struct disk *resolve(const char *spec, struct xl_disk *xd)
+{
+    char err[96];
+    if (xl_disk_parse(spec, xd, err, sizeof(err))) {
+        gprintf("dom0: disk \"%s\": %s\n", spec, err);
+        return NULL;
+    }
+    struct disk *d = disk_find(xd->target);
+    if (!d)
+        gprintf("dom0: disk \"%s\": no disk %s (see disk-ram)\n", spec, xd->target);
+    return d;
+}
+
+long blkback_check(const char *spec)
+{
+    struct xl_disk xd;
+    return resolve(spec, &xd) ? 0 : -XEN_EINVAL;
+}
+
 long blkback_attach(unsigned fe, const char *spec)
 {
     struct xl_disk xd;
-    char err[96];
     struct vbd *v = NULL;
+    struct disk *d = resolve(spec, &xd);
 
-    if (xl_disk_parse(spec, &xd, err, sizeof(err))) {
-        gprintf("dom0: disk \"%s\": %s\n", spec, err);
+    if (!d)
         return -XEN_EINVAL;
-    }
-    struct disk *d = disk_find(xd.target);
-    if (!d) {
-        gprintf("dom0: disk \"%s\": no disk %s (see disk-ram)\n", spec, xd.target);
-        return -XEN_ENOENT;
-    }
     for (int i = 0; i < MAX_VBDS; i++) {
         if (vbds[i].used && vbds[i].fe == fe && vbds[i].devid == xd.devid) {
             gprintf("dom0: disk \"%s\": %s given twice\n", spec, xd.vdev);

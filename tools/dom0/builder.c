@@ -69,6 +69,12 @@ long build_domain(const struct xlcfg *cfg)
         return -XEN_ENOMEM;
     }
 
+    for (unsigned i = 0; i < cfg->nr_disks; i++)
+        if (blkback_check(cfg->disk[i])) {
+            gprintf("dom0: create %s: disk %u is not usable\n", cfg->name, i);
+            return -XEN_EINVAL;
+        }
+
     unsigned id;
     long rc = dc_create(cfg->name, mem >> 10, cfg->vcpus, &id);
     if (rc)

@@ -141,7 +141,7 @@ long blkfront_open(struct blkfront *bf, unsigned devid, void *ring_page, uint32_
     return set_state(bf, XENBUS_CONNECTED);
 }
 
-long blkfront_submit(struct blkfront *bf, struct blkif_request *rq)
+long blkfront_submit(struct blkfront *bf, struct blkif_request *rq, int16_t *status)
 {
     struct blkif_sring *r = bf->ring;
     uint64_t end = xen_clock_ns(0) + IO_TIMEOUT;
@@ -160,7 +160,8 @@ long blkfront_submit(struct blkfront *bf, struct blkif_request *rq)
             memcpy(&rsp, (const void *)&r->ring[bf->rsp_cons++ % BLKIF_RING_SIZE].rsp, sizeof(rsp));
             if (rsp.id == rq->id) {
                 r->rsp_event = bf->rsp_cons + 1;
-                return rsp.status;
+                *status = rsp.status;
+                return 0;
             }
         }
         r->rsp_event = bf->rsp_cons + 1;          /* RING_FINAL_CHECK_FOR_RESPONSES */
@@ -195,13 +196,14 @@ long blkfront_io(struct blkfront *bf, int write, uint64_t sector, void *buf, uin
             done += n;
             at += (uintptr_t)n * BLKIF_SECTOR_SIZE;
         }
-        long st = blkfront_submit(bf, &rq);
+        int16_t st;
+        long rc = blkfront_submit(bf, &rq, &st);
         for (unsigned i = 0; i < rq.nr_segments; i++)
             xen_grant_end(rq.seg[i].gref);
-        if (st < 0)
-            return st;
+        if (rc)
+            return rc;
         if (st != BLKIF_RSP_OKAY) {
-            bf->last_status = (int16_t)st;
+            bf->last_status = st;
             return -XEN_EIO;
         }
         sector += done;

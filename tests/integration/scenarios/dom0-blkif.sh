@@ -33,9 +33,10 @@ EXPECT=(
     '^\[blkn\] PASS blk-garbage-slots$'
     '^dom0: blkback: domain 3 vbd 51712: ring indexes corrupt'
     '^\[blkn\] PASS blk-corrupt-ring$'
-    '^\[blkn\] DONE 8 passed, 0 failed'
+    '^\[blkn\] DONE 7 passed, 0 failed'
     '^dom0: disk "ram9,xvda,w": no disk ram9'
     '^dom0: disk "ram0,hda,w": disk spec: vdev must be xvd<a-z>: hda$'
+    '^dom0: create blkx: disk 0 is not usable$'
     '^dom0: shut down \(poweroff\); 0 other domains destroyed; .*nothing leaked'
 )
 REJECT=('FAIL' 'guest exception' 'LEAKED')

@@ -38,9 +38,9 @@ long blkfront_open(struct blkfront *bf, unsigned devid, void *ring_page, uint32_
 /* count sectors from `sector` to or from buf (512-byte aligned, contiguous), in requests of
  * up to 11 pages. */
 long blkfront_io(struct blkfront *bf, int write, uint64_t sector, void *buf, uint32_t count);
-/* One request as given (its id is replaced), waiting for its response: the response's
- * status (BLKIF_RSP_*), or a negative errno. For tests that build odd requests. */
-long blkfront_submit(struct blkfront *bf, struct blkif_request *rq);
+/* One request as given (its id is replaced), waiting for its response: 0 with the
+ * response's BLKIF_RSP_* in *status, or a negative errno. For tests of odd requests. */
+long blkfront_submit(struct blkfront *bf, struct blkif_request *rq, int16_t *status);
 /* Closing, then Closed once the backend is; ring and channel given back. */
 long blkfront_close(struct blkfront *bf);
 
