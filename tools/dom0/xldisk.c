@@ -16,6 +16,16 @@ static int fail(char *err, size_t errlen, const char *what, const char *v)
     return -1;
 }
 
+/* The formats xl knows (only raw is served). */
+static int is_format(const char *s)
+{
+    static const char *const formats[] = { "raw", "qcow", "qcow2", "vhd", "qed", "empty" };
+    for (unsigned i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (!strcmp(s, formats[i]))
+            return 1;
+    return 0;
+}
+
 /* xvd<letter>: 202 << 8 | disk << 4 for the first 16, Xen's extended form after that. */
 static int vdev_number(const char *v, unsigned *devid)
 {
@@ -63,7 +73,7 @@ int xl_disk_parse(const char *spec, struct xl_disk *out, char *err, size_t errle
             memmove(tok, eq + 1, strlen(eq + 1) + 1);
         } else {
             /* The legacy form: no format field between target and vdev. */
-            if (next == FORMAT && tok[0] && strcmp(tok, "raw") && !set[FORMAT])
+            if (next == FORMAT && tok[0] && !is_format(tok) && !set[FORMAT])
                 legacy = 1;
             if (legacy && next == FORMAT)
                 next = VDEV;
