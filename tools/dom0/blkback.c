@@ -296,22 +296,27 @@ static int16_t do_request(struct vbd *v, const struct blkif_request *rq)
     }
 }
 
-/* Every request in the ring, then the responses pushed and the frontend told if it
- * asked to be; then req_event set and one more look (RING_FINAL_CHECK_FOR_REQUESTS). */
-static void serve(struct vbd *v)
+/* The requests in the ring, then the responses pushed and the frontend told if it asked
+ * to be; then req_event set and one more look (RING_FINAL_CHECK_FOR_REQUESTS). A frontend
+ * that keeps the ring full (on one CPU it runs as soon as we notify it) would keep us
+ * here: after SERVE_BUDGET requests we return, and 1 says that more may be waiting (the loop
+ * then yields instead of sleeping, and comes back). */
+#define SERVE_BUDGET (2 * BLKIF_RING_SIZE)
+
+static int serve(struct vbd *v)
 {
     volatile struct blkif_sring *r = v->ring;
-    for (;;) {
+    for (unsigned served = 0;;) {
         uint32_t prod = atomic_load_acquire(&r->req_prod);
         if (prod - v->req_cons > BLKIF_RING_SIZE) {
             gprintf("dom0: blkback: domain %u vbd %u: ring indexes corrupt (%u requests "
                     "pending); disconnected\n", v->fe, v->devid, prod - v->req_cons);
             disconnect(v);
             switch_state(v, XENBUS_CLOSING);
-            return;
+            return 0;
         }
         uint32_t old = v->rsp_prod;
-        for (; v->req_cons != prod; v->req_cons++) {
+        for (; v->req_cons != prod && served < SERVE_BUDGET; v->req_cons++, served++) {
             struct blkif_request rq;           /* read once: the frontend may change it */
             memcpy(&rq, (const void *)&r->ring[v->req_cons % BLKIF_RING_SIZE].req, sizeof(rq));
             barrier();
@@ -327,14 +332,17 @@ static void serve(struct vbd *v)
             if (blkif_need_notify(r->rsp_event, old, v->rsp_prod))
                 xen_evtchn_send(v->port);
         }
+        if (served == SERVE_BUDGET)
+            return 1;
         r->req_event = v->req_cons + 1;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (atomic_load_acquire(&r->req_prod) == v->req_cons)
-            return;
+            return 0;
     }
 }
 
-static void step(struct vbd *v)
+/* 1 if requests may be left waiting */
+static int step(struct vbd *v)
 {
     long fs = fe_number(v, "state");
     switch (fs) {
@@ -356,17 +364,19 @@ static void step(struct vbd *v)
     default:
         break;
     }
-    if (v->connected) {
-        xen_evtchn_clear(v->port);
-        serve(v);
-    }
+    if (!v->connected)
+        return 0;
+    xen_evtchn_clear(v->port);
+    return serve(v);
 }
 
-void blkback_poll(void)
+int blkback_poll(void)
 {
+    int more = 0;
     for (int i = 0; i < MAX_VBDS; i++)
         if (vbds[i].used)
-            step(&vbds[i]);
+            more |= step(&vbds[i]);
+    return more;
 }
 
 void blkback_forget(unsigned fe)

@@ -83,7 +83,8 @@ unsigned xs_ring_ports(uint32_t *ports, unsigned max);
 void blkback_init(uint64_t first_free_gpa);
 long blkback_check(const char *spec);      /* one xl disk spec: usable? (says why not) */
 long blkback_attach(unsigned domid, const char *spec);
-void blkback_poll(void);                   /* follow the frontends, serve their rings */
+int blkback_poll(void);                    /* follow the frontends, serve their rings;
+                                              1: requests left, poll again without sleeping */
 void blkback_forget(unsigned domid);       /* its domain is gone: unmap, close, nodes gone */
 unsigned blkback_ports(uint32_t *ports, unsigned max);
 

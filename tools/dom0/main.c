@@ -147,16 +147,20 @@ void dom0_tick(uint64_t ms)
     uint64_t end = xen_clock_ns(0) + ms * MS;
     uint32_t ports[MAX_MANAGED * 2 + 1 + BLKBACK_MAX_PORTS];
 
+    static int busy;                       /* kept across calls: work left is still there */
     do {
         ports[0] = dom_exc_port;
         unsigned n = 1 + consback_ports(ports + 1, MAX_MANAGED);
         n += xs_ring_ports(ports + n, MAX_MANAGED * 2 + 1 - n);
         n += blkback_ports(ports + n, BLKBACK_MAX_PORTS);
         uint64_t now = xen_clock_ns(0), until = now + 10 * MS;
-        xen_sched_poll(ports, n, until < end ? until : end);
+        if (busy)                          /* a backend has work left: others first */
+            hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
+        else
+            xen_sched_poll(ports, n, until < end ? until : end);
         consback_poll();
         xs_ring_poll();
-        blkback_poll();
+        busy = blkback_poll();
         if (xen_evtchn_pending(dom_exc_port)) {
             xen_evtchn_clear(dom_exc_port);
             handle_deaths();
