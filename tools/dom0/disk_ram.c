@@ -1,5 +1,5 @@
 /*
- * RAM disks (disk.h): Dom0 memory from dom0_pages, zeroed, served by memcpy. What the
+ * RAM disks (disk.h): Dom0 memory from dom0_pages, zeroed, served by copying. What the
  * tests and a diskless machine use; gone when Dom0 is.
  */
 #include <guest/guest.h>
@@ -12,11 +12,18 @@
 
 static struct disk ram_disks[MAX_RAM_DISKS];
 
+/* Whole sectors, 8 bytes per step (the runtime's memcpy goes byte by byte). */
+static void copy_sectors(void *d, const void *s, uint32_t count)
+{
+    size_t q = (size_t)count * SECTOR / 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) :: "memory");
+}
+
 static int ram_read(struct disk *d, uint64_t sector, void *buf, uint32_t count)
 {
     if (sector > d->sectors || count > d->sectors - sector)
         return -XEN_EINVAL;
-    memcpy(buf, (uint8_t *)d->priv + sector * SECTOR, (size_t)count * SECTOR);
+    copy_sectors(buf, (uint8_t *)d->priv + sector * SECTOR, count);
     return 0;
 }
 
@@ -24,7 +31,7 @@ static int ram_write(struct disk *d, uint64_t sector, const void *buf, uint32_t 
 {
     if (sector > d->sectors || count > d->sectors - sector)
         return -XEN_EINVAL;
-    memcpy((uint8_t *)d->priv + sector * SECTOR, buf, (size_t)count * SECTOR);
+    copy_sectors((uint8_t *)d->priv + sector * SECTOR, buf, count);
     return 0;
 }
 
