@@ -21,7 +21,7 @@ UNIT_CFLAGS   := -DKEEL_HOST_TEST -Iinclude -Iarch/x86/include -std=gnu11 -Wall 
 UNIT_LDLIBS   := -lcmocka
 
 UNIT_TESTS    := test_mb2 test_memmap test_madt test_cmdline test_vsnprintf test_elf test_insn test_p2m \
-                 test_evtchn test_pvclock test_xencons test_hypercall_page test_xlcfg test_xs_store \
+                 test_evtchn test_pvclock test_xencons test_hypercall_page test_xlcfg test_xldisk test_xs_store \
                  test_guest_acpi test_grant test_grant_ops
 
 # The code under test, per binary.
@@ -44,6 +44,7 @@ UNIT_SRC_test_hypercall_page := kernel/hypercall_page.c
 UNIT_SRC_test_guest_acpi := kernel/guest_acpi.c arch/x86/madt.c
 # Dom0's configuration parser (tools/dom0): pure C, built for the host as it is.
 UNIT_SRC_test_xlcfg     := tools/dom0/xlcfg.c
+UNIT_SRC_test_xldisk    := tools/dom0/xldisk.c
 UNIT_SRC_test_xs_store  := tools/dom0/xs_store.c
 UNIT_SRC_test_grant     := kernel/grant_entry.c
 # Grant map/unmap/copy/teardown on the real p2m (NPT format) and the fake frames.

@@ -5,7 +5,8 @@
  *   2. create the domain (paused) with its memory and vCPUs;
  *   3. copy each segment in; the start info, command line, memory map and the ramdisk
  *      module go in the first pages above the image;
- *   4. point vCPU 0 at the PVH entry with EBX = the start info, and unpause.
+ *   4. point vCPU 0 at the PVH entry with EBX = the start info, connect its store and
+ *      its disks (blkback.c), and unpause.
  * The memory map follows Keel's layout for every domain: RAM up to the store ring page,
  * then the ACPI tables' page and the console ring page, which is the last page (getinfo
  * says where it is); all three reserved. The ACPI tables (MADT with the vCPUs, a hardware-reduced FADT) are built by
@@ -68,6 +69,12 @@ long build_domain(const struct xlcfg *cfg)
         return -XEN_ENOMEM;
     }
 
+    for (unsigned i = 0; i < cfg->nr_disks; i++)
+        if (blkback_check(cfg->disk[i])) {
+            gprintf("dom0: create %s: disk %u is not usable\n", cfg->name, i);
+            return -XEN_EINVAL;
+        }
+
     unsigned id;
     long rc = dc_create(cfg->name, mem >> 10, cfg->vcpus, &id);
     if (rc)
@@ -118,6 +125,12 @@ long build_domain(const struct xlcfg *cfg)
         return fail(id, cfg->name, "setting its entry", rc);
     if ((rc = xs_ring_connect(id, cfg->name, store_port)))
         return fail(id, cfg->name, "connecting its store", rc);
+    for (unsigned i = 0; i < cfg->nr_disks; i++)
+        if ((rc = blkback_attach(id, cfg->disk[i]))) {
+            blkback_forget(id);
+            xs_ring_disconnect(id);
+            return fail(id, cfg->name, "setting up its disks", rc);
+        }
     if ((rc = dc_unpause(id)))
         return fail(id, cfg->name, "starting it", rc);
     return id;

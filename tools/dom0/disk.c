@@ -1,7 +1,5 @@
 /*
- * The table of Dom0's disks (disk.h): drivers register, the block backend and the shell
- * look them up by name. (Minimal version from the virtio branch; the block backend's
- * branch has its own, which supersedes this one.)
+ * The disks Dom0 owns (disk.h), by name. A fixed table: disks come and never go.
  */
 #include <guest/guest.h>
 
@@ -13,7 +11,7 @@ static struct disk *disks[MAX_DISKS];
 
 struct disk *disk_find(const char *name)
 {
-    for (unsigned i = 0; i < MAX_DISKS; i++)
+    for (int i = 0; i < MAX_DISKS; i++)
         if (disks[i] && !strcmp(disks[i]->name, name))
             return disks[i];
     return NULL;
@@ -23,9 +21,12 @@ int disk_register(struct disk *d)
 {
     if (!d->name[0] || disk_find(d->name))
         return -1;
-    for (unsigned i = 0; i < MAX_DISKS; i++)
+    for (int i = 0; i < MAX_DISKS; i++)
         if (!disks[i]) {
             disks[i] = d;
+            gprintf("dom0: disk %s: %lu sectors (%lu MiB)%s\n", d->name,
+                    (unsigned long)d->sectors, (unsigned long)(d->sectors >> 11),
+                    d->readonly ? ", read-only" : "");
             return 0;
         }
     return -1;

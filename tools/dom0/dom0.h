@@ -10,6 +10,9 @@
  *   consback.c  the console backend: each DomU's ring, onto the console with its name
  *   xs_store.c  the store (xenstore protocol: tree, watches, permissions; pure)
  *   xs_ring.c   the store's connections: each DomU's ring page, mapped through a grant
+ *   blkback.c   the block backend: Dom0's disks (disk.h: disk.c, disk_ram.c, ...) to DomUs
+ *   xldisk.c    xl disk specifications (pure; host unit tests)
+ *   pages.c     Dom0's free RAM, in pages (RAM disks, device buffers)
  *   domctl.c    the hypercall wrappers
  */
 #ifndef DOM0_H
@@ -79,6 +82,19 @@ long xs_ring_connect(unsigned domid, const char *name, uint32_t remote_port);
 void xs_ring_disconnect(unsigned domid);
 void xs_ring_poll(void);
 unsigned xs_ring_ports(uint32_t *ports, unsigned max);
+
+/* ---- blkback.c: the block backend; rings map from first_free_gpa up */
+#define BLKBACK_MAX_PORTS 16
+void blkback_init(uint64_t first_free_gpa);
+long blkback_check(const char *spec);      /* one xl disk spec: usable? (says why not) */
+long blkback_attach(unsigned domid, const char *spec);
+int blkback_poll(void);                    /* follow the frontends, serve their rings;
+                                              1: requests left, poll again without sleeping */
+void blkback_forget(unsigned domid);       /* its domain is gone: unmap, close, nodes gone */
+unsigned blkback_ports(uint32_t *ports, unsigned max);
+
+/* ---- pages.c: n free pages of our RAM, never returned; NULL if short */
+void *dom0_pages(size_t n);
 
 /* ---- main.c */
 void dom0_tick(uint64_t ms);               /* run the loop for ms: consoles, deaths, input */

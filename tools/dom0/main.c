@@ -13,6 +13,7 @@
 
 #include "disk.h"
 #include "dom0.h"
+#include "disk.h"
 
 #define VIRQ_DOM_EXC 3
 #define MAX_MODULES 16
@@ -110,6 +111,7 @@ static void handle_deaths(void)
             continue;
         if (dc_getinfo(m->id, &di) || di.id != m->id) {
             consback_forget(m->id);
+            blkback_forget(m->id);
             xs_ring_disconnect(m->id);
             memset(m, 0, sizeof(*m));          /* gone */
             continue;
@@ -125,6 +127,7 @@ static void handle_deaths(void)
         if (a == XL_PRESERVE)
             continue;
         struct xlcfg cfg = m->cfg;
+        blkback_forget(m->id);
         xs_ring_disconnect(m->id);
         long rc = dc_destroy(m->id);
         if (rc)
@@ -143,16 +146,22 @@ static void handle_deaths(void)
 void dom0_tick(uint64_t ms)
 {
     uint64_t end = xen_clock_ns(0) + ms * MS;
-    uint32_t ports[MAX_MANAGED * 2 + 1];
+    uint32_t ports[MAX_MANAGED * 2 + 1 + BLKBACK_MAX_PORTS];
 
+    static int busy;                       /* kept across calls: work left is still there */
     do {
         ports[0] = dom_exc_port;
         unsigned n = 1 + consback_ports(ports + 1, MAX_MANAGED);
         n += xs_ring_ports(ports + n, MAX_MANAGED * 2 + 1 - n);
+        n += blkback_ports(ports + n, BLKBACK_MAX_PORTS);
         uint64_t now = xen_clock_ns(0), until = now + 10 * MS;
-        xen_sched_poll(ports, n, until < end ? until : end);
+        if (busy)                          /* a backend has work left: others first */
+            hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
+        else
+            xen_sched_poll(ports, n, until < end ? until : end);
         consback_poll();
         xs_ring_poll();
+        busy = blkback_poll();
         if (xen_evtchn_pending(dom_exc_port)) {
             xen_evtchn_clear(dom_exc_port);
             handle_deaths();
@@ -174,7 +183,8 @@ void guest_main(void)
     for (unsigned i = 0, n = guest_memmap(&map); i < n; i++)
         if (map[i].addr + map[i].size > top)
             top = map[i].addr + map[i].size;
-    xs_ring_init(top);                         /* DomU store rings map above our memory */
+    xs_ring_init(top);                         /* DomU store rings map above our memory, */
+    blkback_init(top + (1u << 20));            /* block rings 1 MiB further up */
     gprintf("dom0: Keel's management domain; type 'help' for commands\n");
     find_modules();
     disk_probe();                              /* the disks passed through to us */

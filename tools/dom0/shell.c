@@ -8,6 +8,7 @@
  *   expect <dom> <text> <s>   (until a line of its console contains the text)
  *   stopwatch [name]   (start; or print the instructions since as a BENCH line)
  *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c)
+ *   disk-ram <name> <MiB>   (a RAM disk for the block backend, as configs' disk = [...])
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
@@ -16,6 +17,7 @@
 
 #include "disk_cmd.h"
 #include "dom0.h"
+#include "disk.h"
 #include "xs_store.h"
 
 #define MAX_ARGS 12
@@ -142,6 +144,7 @@ static void on_dom(const char *verb, const char *arg, long (*fn)(unsigned))
         return;
     if (fn == dc_destroy) {
         consback_forget((unsigned)id);
+        blkback_forget((unsigned)id);
         xs_ring_disconnect((unsigned)id);
         managed_drop((unsigned)id);
     }
@@ -243,6 +246,7 @@ static void poweroff(void)
     gprintf("dom0: powering off: destroying every domain\n");
     for (unsigned from = 1; dc_getinfo(from, &di) == 0; from = di.id + 1) {
         consback_forget(di.id);
+        blkback_forget(di.id);
         xs_ring_disconnect(di.id);
         managed_drop(di.id);
         dc_destroy(di.id);
@@ -352,6 +356,10 @@ int shell_run_line(char *line)
                     argv[1], (unsigned long)(mega ? (n + 500000) / 1000000 : n),
                     mega ? "Minsns" : "insns");
     } else if (disk_cmd(argc, argv)) {
+    } else if (!strcmp(c, "disk-ram") && argc == 3) {
+        unsigned long mb = num(argv[2], &ok1);
+        if (ok1 && !disk_ram_create(argv[1], (unsigned)mb))
+            gprintf("dom0: disk-ram %s %s: name taken, or not enough memory\n", argv[1], argv[2]);
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {
@@ -362,7 +370,7 @@ int shell_run_line(char *line)
                 "  pause <dom>, unpause <dom>, console <dom> [ms], mem-set <dom> <MiB>,\n"
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
                 "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, send <dom> <text>,\n"
-                "  expect <dom> <text> <s>, bench <cfg>, stopwatch [name],\n"
+                "  expect <dom> <text> <s>, bench <cfg>, stopwatch [name], disk-ram <name> <MiB>,\n"
                 "  disk-test <disk> <sector> <count> [seed], disk-sum <disk> <sector> <count> [seed]\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
