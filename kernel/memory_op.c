@@ -6,9 +6,11 @@
  * Mapping shared_info (or a grant-table frame, the same way) at a GFN replaces what was
  * there: RAM of the domain is freed (the domain holds one frame less; destroying it
  * later returns the rest, and the shared_info frame, which Keel owns and frees itself),
- * and a previous mapping of the same frame elsewhere is removed. Only GFNs inside the guest's RAM range are accepted
- * (Linux uses a page of its own RAM): that keeps a guest from making Keel build page
- * tables all over its address space. The other vCPUs are paused around the change
+ * and a previous mapping of the same frame elsewhere is removed. GFNs up to 1 TiB are
+ * accepted (Linux puts shared_info in a page of its RAM and its grant frames in unpopulated
+ * space, above 4 GiB), but only while the domain's p2m has fewer than P2M_TABLES_LIMIT
+ * tables: a guest cannot make Keel build page tables all over its address space. The
+ * other vCPUs are paused around the change
  * (kernel/domain_pause.c explains why) and every vCPU's TLB is flushed.
  */
 #include <keel/xen_abi.h>
@@ -43,8 +45,13 @@ static long map_keel_frame(struct vcpu *v, uint64_t gfn, int grant_idx)
     unsigned perms;
     long rc = 0;
 
-    if (gfn >= d->mem_bytes >> PAGE_SHIFT)
+    /* Anywhere below 1 TiB (Linux puts its grant frames in unpopulated space, above 4 GiB
+     * for a small guest), but the tables Keel builds for it are bounded: a guest moving
+     * a frame from place to place must not make Keel allocate page tables without end. */
+    if (gfn >= (1ull << 40) >> PAGE_SHIFT)
         return -XEN_EINVAL;
+    if (gfn >= d->mem_bytes >> PAGE_SHIFT && d->p2m.nr_tables >= P2M_TABLES_LIMIT(d->mem_bytes))
+        return -XEN_ENOMEM;                    /* (its RAM's tables exist already) */
     if (!domain_pause_others(v))
         return HYPERCALL_RETRY;
     /* Looked at with the other vCPUs stopped (none can register a vcpu_info meanwhile)

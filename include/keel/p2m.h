@@ -25,6 +25,10 @@ struct p2m {
 };
 
 #define P2M_MAX_GPA (1ull << 48)
+/* The most page-table frames a guest may make Keel build for a domain of `mem` bytes
+ * where it chooses the GFNs (add_to_physmap): what its RAM needs, plus room for a few
+ * dozen scattered pages. */
+#define P2M_TABLES_LIMIT(mem) (((mem) >> 21) + 64)
 
 int p2m_init(struct p2m *p, const struct p2m_format *fmt);
 /* Maps [gpa, gpa+size) to [hpa, hpa+size) with the largest pages alignment allows.

@@ -6,7 +6,7 @@
  *  - XENMEM_add_to_physmap(shared_info): mapped over a page of our RAM, which the domain
  *    gives up (current reservation one lower); the wall clock and our pvclock are there;
  *    moved to another GFN it keeps its contents; the old GFN is no longer ours; refused
- *    over the console ring page (-EBUSY), outside RAM, for idx != 0, for other spaces,
+ *    over the console ring page (-EBUSY), above 1 TiB, for idx != 0, for other spaces,
  *    domains, and a bad continuation index;
  *  - HVMOP_get/set_param: the console ring page and port, the empty store; what a guest
  *    may not set (-EPERM) or read, indexes out of range, the callback types Keel lacks;
@@ -112,7 +112,7 @@ static void check_shared_info(uint64_t console_gpa)
     s2->evtchn_mask[5] = 0;
 
     long e1 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, console_gpa >> 12, 0);
-    long e2 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, UNMAPPED >> 12, 0);
+    long e2 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, (1ull << 40) >> 12, 0);   /* past 1 TiB */
     long e3 = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 1, (uintptr_t)shinfo_b >> 12, 0);
     long e4 = add_physmap(DOMID_SELF, 99, 0, (uintptr_t)shinfo_b >> 12, 0);
     long e5 = add_physmap(DOMID_SELF, XENMAPSPACE_grant_table, 4, (uintptr_t)shinfo_b >> 12, 0);
@@ -174,6 +174,29 @@ static void check_params(uint64_t console_gpa)
                "xen-param-callback", "%ld %ld %lx %ld", s1, s2, v, s3);
 }
 
+/* shared_info moved to GFNs far apart above 4 GiB (where Linux puts grant frames): the
+ * first moves work, then Keel refuses (-ENOMEM) once the page tables it would build for
+ * the domain pass their bound, instead of allocating without end; above 1 TiB: -EINVAL.
+ * Back in RAM afterwards, it still works. */
+static void check_scattered_gfns(void)
+{
+    long rc = 0;
+    unsigned moved = 0;
+    for (unsigned i = 0; i < 300 && rc == 0; i++) {
+        rc = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0,
+                         ((4ull << 30) + (uint64_t)i * (1ull << 30)) >> 12, 0);
+        moved += rc == 0;
+    }
+    long far = add_physmap(DOMID_SELF, XENMAPSPACE_shared_info, 0, (1ull << 40) >> 12, 0);
+    long back = xen_map_shared_info(shinfo_b);
+    volatile struct shared_info *s = (void *)shinfo_b;
+    unsigned wc = back == 0 ? s->wc_version : 0;
+    test_check(moved >= 8 && moved < 300 && rc == -XEN_ENOMEM && far == -XEN_EINVAL &&
+               back == 0 && wc >= 2, "xen-mem-shinfo-scattered",
+               "%u moves then %ld, above 1 TiB %ld, back in RAM %ld (wc_version %u)", moved, rc,
+               far, back, wc);
+}
+
 void guest_main(void)
 {
     uint64_t console_gpa = 0;
@@ -181,4 +204,5 @@ void guest_main(void)
     check_reservations();
     check_shared_info(console_gpa);
     check_params(console_gpa);
+    check_scattered_gfns();
 }

@@ -8,7 +8,8 @@
  *   expect <dom> <text> <s>   (until a line of its console contains the text)
  *   stopwatch [name]   (start; or print the instructions since as a BENCH line)
  *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c)
- *   disk-ram <name> <MiB>   (a RAM disk for the block backend, as configs' disk = [...])
+ *   disk-ram <name> <MiB> [module]   (a RAM disk for the block backend, as configs'
+ *   disk = [...]; zeroed, or starting with a module's bytes)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
  * from the console, where Ctrl-] leaves an attached console.
  */
@@ -240,6 +241,17 @@ static void cmd_bench(int argc, char **argv)
                 (unsigned long)(t1 - t0));
 }
 
+/* The first `size` bytes of a fresh disk from `data`; the rest of the last sector zero. */
+static void disk_fill(struct disk *d, const void *data, size_t size)
+{
+    static uint8_t last[512];
+    uint32_t whole = (uint32_t)(size / 512);
+    memset(last, 0, sizeof(last));
+    memcpy(last, (const uint8_t *)data + (size_t)whole * 512, size % 512);
+    if ((whole && d->write(d, 0, data, whole)) || (size % 512 && d->write(d, whole, last, 1)))
+        gprintf("dom0: disk %s: filling it failed\n", d->name);
+}
+
 static void poweroff(void)
 {
     struct dom_info di;
@@ -356,10 +368,18 @@ int shell_run_line(char *line)
                     argv[1], (unsigned long)(mega ? (n + 500000) / 1000000 : n),
                     mega ? "Minsns" : "insns");
     } else if (disk_cmd(argc, argv)) {
-    } else if (!strcmp(c, "disk-ram") && argc == 3) {
+    } else if (!strcmp(c, "disk-ram") && (argc == 3 || argc == 4)) {
+        /* disk-ram <name> <MiB> [module]: a RAM disk, zeroed or starting with a module's
+         * bytes (a disk image handed to Dom0). */
         unsigned long mb = num(argv[2], &ok1);
-        if (ok1 && !disk_ram_create(argv[1], (unsigned)mb))
+        const struct module *m = argc == 4 ? module_find(argv[3]) : NULL;
+        struct disk *d = NULL;
+        if (argc == 4 && (!m || m->size > (mb << 20)))
+            gprintf("dom0: disk-ram: %s: no such module, or larger than %lu MiB\n", argv[3], mb);
+        else if (ok1 && !(d = disk_ram_create(argv[1], (unsigned)mb)))
             gprintf("dom0: disk-ram %s %s: name taken, or not enough memory\n", argv[1], argv[2]);
+        else if (d && m)
+            disk_fill(d, m->data, m->size);
     } else if (!strcmp(c, "bench")) {
         cmd_bench(argc, argv);
     } else if (!strcmp(c, "poweroff")) {

@@ -10,6 +10,7 @@ EXPECT=(
     '\[guest-xen-memory\] PASS xen-mem-map$'
     '\[guest-xen-memory\] PASS xen-shinfo-map$'
     '\[guest-xen-memory\] PASS xen-shinfo-move$'
+    '\[guest-xen-memory\] PASS xen-mem-shinfo-scattered$'
     '\[guest-xen-memory\] PASS xen-shinfo-errors$'
     '\[guest-xen-memory\] PASS xen-param-errors$'
     '\[guest-xen-memory\] DONE [0-9]+ passed, 0 failed'
