@@ -19,6 +19,7 @@
 #include <guest/xen_hv.h>
 
 #include "dom0.h"
+#include "xs_store.h"
 
 struct modlist_entry {                 /* hvm_start_info's module list (PVH ABI) */
     uint64_t paddr, size, cmdline_paddr, reserved;
@@ -125,6 +126,11 @@ long build_domain(const struct xlcfg *cfg)
         return fail(id, cfg->name, "setting its entry", rc);
     if ((rc = xs_ring_connect(id, cfg->name, store_port)))
         return fail(id, cfg->name, "connecting its store", rc);
+    for (unsigned i = 0; i < cfg->vcpus; i++) {     /* as xl writes them (Linux reads them) */
+        char path[64];
+        gsnprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", id, i);
+        xs_write(path, "online");
+    }
     for (unsigned i = 0; i < cfg->nr_disks; i++)
         if ((rc = blkback_attach(id, cfg->disk[i]))) {
             blkback_forget(id);
