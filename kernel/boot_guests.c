@@ -1,5 +1,5 @@
 /*
- * Until Dom0 exists, Keel runs each boot module as a guest of its own. All of them start
+ * With dom0=off (tests), Keel runs each boot module as a guest of its own. All of them start
  * at once, spread over the CPUs (one vCPU each for now), unless a module asks to wait for
  * another one. The boot CPU's idle hook watches them: a guest is done when it has shut
  * down or has blocked with nothing left to wake it (a blocked guest stays alive — its
@@ -255,7 +255,7 @@ bool boot_guests_start(const struct boot_info *bi)
                                             initrd ? &initrd_mod : NULL, initrd ? 1 : 0);
         if (!d)
             continue;
-        /* devices=all: this guest is the device owner (until Dom0 is). */
+        /* devices=all: this guest is the device owner (as Dom0 is without dom0=off). */
         if (cmdline_get(m->cmdline, "devices", val, sizeof(val)) && !strcmp(val, "all"))
             pci_give_devices(d);
         if (i == 0 && !strcmp(keel_opts.selftest, "bad-guest-state")) {

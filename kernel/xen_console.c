@@ -1,5 +1,5 @@
 /*
- * Serving a guest's console ring until Dom0 exists: the domain builder gives every guest
+ * Serving a guest's console ring until Dom0 binds it (and with dom0=off): every guest gets
  * a ring page and an unbound port for it (HVM_PARAM_CONSOLE_PFN/EVTCHN); when the guest
  * notifies that port while nobody has bound its other end, Keel reads the ring and prints
  * it line by line as "[name] text" (kernel/guest_console.c, shared with console_io).

@@ -21,7 +21,7 @@ struct domain *domain_build_pvh(const char *name, const void *image, size_t size
  * if it was started; when it shuts down, Keel tears everything down and stops. */
 bool dom0_start(const struct boot_info *bi);
 
-/* Starts the boot modules as guests (until Dom0 exists): kernel/boot_guests.c. True if
+/* Starts the boot modules as guests (dom0=off): kernel/boot_guests.c. True if
  * any was started; the runner then ends a test run when they are all done. */
 bool boot_guests_start(const struct boot_info *bi);
 

@@ -49,7 +49,7 @@ void pci_init(void);
 /* The hypervisor keeps this function (an IOMMU found in ACPI, say). */
 void pci_claim_for_hv(uint16_t bdf);
 
-/* The device-owner domain (kernel/boot_guests.c `devices=all`; Dom0 later): gets every
+/* The device-owner domain (Dom0; with dom0=off, the boot module with `devices=all`): gets every
  * function not hidden or kept by the hypervisor: IOMMU translation of its RAM, BAR MMIO
  * in its p2m, its config space through 0xCF8/0xCFC. 0 or -XEN_E*. */
 int pci_give_devices(struct domain *d);
