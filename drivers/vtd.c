@@ -106,15 +106,15 @@ static bool command(struct unit *u, uint32_t bit)
     return wait_reg(u, REG_GSTS, false, bit, bit == GCMD_WBF ? 0 : bit);
 }
 
-/* Makes every unit drop what it cached: the device's context entry (or all of them) and
- * the domain's translations (or all of them); returns when they are done. */
-static void invalidate(bool all, uint16_t bdf, uint16_t domid)
+/* Makes every unit drop what it cached: the device's context entry (bdf >= 0; or all of
+ * them) and the domain's translations (or all of them); returns when they are done. */
+static void invalidate(bool all, int bdf, uint16_t domid)
 {
     for (unsigned i = 0; i < nr_units; i++) {
         struct unit *u = &units[i];
         if (u->cap & CAP_RWBF)          /* its write buffer must reach memory first */
             command(u, GCMD_WBF);
-        if (bdf != 0xffff || all) {
+        if (bdf >= 0 || all) {
             wr64(u, REG_CCMD, CCMD_ICC | (all ? CCMD_GLOBAL
                                               : CCMD_DEVICE | (uint64_t)bdf << 16 | domid));
             wait_reg(u, REG_CCMD, true, CCMD_ICC, 0);
@@ -128,7 +128,7 @@ static void invalidate(bool all, uint16_t bdf, uint16_t domid)
 static void flush_domain(uint16_t domid)
 {
     unsigned long fl = spin_lock_irqsave(&lock);
-    invalidate(false, 0xffff, domid);
+    invalidate(false, -1, domid);
     spin_unlock_irqrestore(&lock, fl);
 }
 
@@ -138,7 +138,8 @@ static void written(const void *p, size_t len)
         iommu_clflush(p, len);
 }
 
-/* The context entry of a device; its bus's context table is made on first use. */
+/* The context entry of a device; its bus's context table is made at boot if the bus
+ * had devices then, else on first use. */
 static uint64_t *context_entry(uint16_t bdf, bool make)
 {
     uint64_t *re = &root[PCI_BUS(bdf) * 2];
@@ -171,7 +172,7 @@ static int set_device(uint16_t bdf, paddr_t pt_root, uint16_t domid)
         ce[1] = (vtd_ops.levels - 2) | (uint64_t)domid << 8;
         WRITE_ONCE(ce[0], pt_root | ENTRY_P);
         written(ce, 16);
-        invalidate(false, bdf, domid);
+        invalidate(false, bdf, 0);  /* a unit with CAP.CM caches not-present as domain 0 */
     }
     spin_unlock_irqrestore(&lock, fl);
     return ce || !pt_root ? 0 : -1;
