@@ -2,22 +2,20 @@
  * AMD-Vi, from the ACPI IVRS table: the device table (one 32-byte entry per requester id,
  * all 65536 of them, so no device id can fall outside it), the command buffer
  * (COMPLETION_WAIT, INVALIDATE_DEVTAB_ENTRY, INVALIDATE_IOMMU_PAGES) and the event log,
- * read from a 10 ms timer on the boot CPU. Every device starts with an entry that
- * blocks its DMA (translation valid, paging mode 0, no read or write permission);
- * iommu_assign points one at its owner's I/O page tables (amd_iommu_pt.c).
+ * polled by drivers/iommu.c. Every device starts with an entry that blocks its DMA
+ * (translation valid, paging mode 0, no read or write permission); set_device points one
+ * at its owner's I/O page tables (built by drivers/iommu.c in this format).
  * One IOMMU (the first IVHD) covering PCI segment 0; a second unit is reported, unused.
  */
 #include <keel/domain.h>
 #include <keel/frame.h>
-#include <keel/iommu.h>
 #include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/spinlock.h>
 #include <keel/string.h>
-#include <keel/timer.h>
 #include <arch/acpi.h>
 #include <arch/paging.h>
-#include "amd_iommu.h"
+#include "iommu_unit.h"
 
 /* MMIO registers */
 #define REG_DEVTAB    0x0000
@@ -43,6 +41,17 @@
 #define CMD_INV_DEVTAB_ENTRY 2ull
 #define CMD_INV_IOMMU_PAGES  3ull
 
+/* Page table entries (and the first quadword of a device table entry). */
+#define AMDVI_PR          (1ull << 0)
+#define AMDVI_NEXT(l)     ((uint64_t)(l) << 9)     /* level of the table pointed to; 0: leaf */
+#define AMDVI_IR          (1ull << 61)
+#define AMDVI_IW          (1ull << 62)
+/* A not-present entry. Hardware ignores every other bit when PR is 0; the next-level
+ * field is set anyway because QEMU's model only reports an IO_PAGE_FAULT for a
+ * not-present entry that is not all zeros (it silently drops the access otherwise). */
+#define AMDVI_ABSENT      AMDVI_NEXT(1)
+#define AMDVI_LEVELS      4                        /* 48-bit I/O virtual addresses */
+
 #define EVT_IO_PAGE_FAULT    2
 #define RING_BYTES  4096               /* 256 entries of 16 bytes */
 #define RING_LEN_256 (8ull << 56)      /* log2(entries) in bits 59:56 of the base */
@@ -56,13 +65,10 @@ static uint32_t cmd_tail, evt_head;
 static volatile uint64_t wait_word __aligned(8);
 static uint64_t wait_seq;
 static spinlock_t lock;
-static struct timer poll_timer;
 static uint64_t faults;
 
 static uint64_t rd(unsigned reg) { return *(volatile uint64_t *)(mmio + reg); }
 static void wr(unsigned reg, uint64_t v) { *(volatile uint64_t *)(mmio + reg) = v; }
-
-bool iommu_present(void) { return mmio != NULL; }
 
 static void submit(uint64_t c0, uint64_t c1)
 {
@@ -107,10 +113,8 @@ static void inv_domain_pages(uint16_t domid)
            0x7ffffffffffff000ull | (1ull << 1) | (1ull << 0));
 }
 
-void amdvi_flush_domain(uint16_t domid)
+static void flush_domain(uint16_t domid)
 {
-    if (!mmio)
-        return;
     unsigned long fl = spin_lock_irqsave(&lock);
     inv_domain_pages(domid);
     wait_done();
@@ -136,19 +140,10 @@ static void set_dte(uint16_t devid, uint64_t q0, uint16_t domid)
     spin_unlock_irqrestore(&lock, fl);
 }
 
-void iommu_block(uint16_t bdf)
+static int set_device(uint16_t bdf, paddr_t root, uint16_t domid)
 {
-    if (mmio)
-        set_dte(bdf, DTE_V | DTE_TV, 0);
-}
-
-int iommu_assign(uint16_t bdf, struct domain *d)
-{
-    uint16_t domid;
-    paddr_t root = amdvi_domain_root(d, &domid);
-    if (!root)
-        return -1;
-    set_dte(bdf, root | DTE_MODE(AMDVI_LEVELS) | DTE_V | DTE_TV | AMDVI_IR | AMDVI_IW, domid);
+    set_dte(bdf, root ? root | DTE_MODE(AMDVI_LEVELS) | DTE_V | DTE_TV | AMDVI_IR | AMDVI_IW
+                      : DTE_V | DTE_TV, domid);
     return 0;
 }
 
@@ -188,10 +183,8 @@ static void log_event(const uint64_t *e)
     }
 }
 
-void iommu_poll(void)
+static void poll(void)
 {
-    if (!mmio)
-        return;
     unsigned long fl = spin_lock_irqsave(&lock);
     uint32_t tail = (uint32_t)rd(REG_EVT_TAIL) % RING_BYTES;
     bool any = false;
@@ -229,12 +222,22 @@ void iommu_poll(void)
     spin_unlock_irqrestore(&lock, fl);
 }
 
-static void poll_tick(struct timer *t, void *arg)
+static uint64_t table_entry(paddr_t next, unsigned level)
 {
-    (void)arg;
-    iommu_poll();
-    timer_set(t, now_tsc() + us_to_tsc(10000));
+    return next | AMDVI_PR | AMDVI_NEXT(level - 1) | AMDVI_IR | AMDVI_IW;
 }
+
+static uint64_t leaf_entry(paddr_t hpa, unsigned perms)
+{
+    return hpa | AMDVI_PR | AMDVI_NEXT(0) | ((perms & P2M_R) ? AMDVI_IR : 0) |
+           ((perms & P2M_W) ? AMDVI_IW : 0);
+}
+
+static const struct iommu_ops amdvi_ops = {
+    .name = "amd-iommu", .levels = AMDVI_LEVELS, .nr_domids = 0xffff,
+    .absent = AMDVI_ABSENT, .table = table_entry, .leaf = leaf_entry,
+    .set_device = set_device, .flush_domain = flush_domain, .poll = poll,
+};
 
 /* IVRS: 48 bytes of header, then IVHD blocks (type 0x10, 0x11 or 0x40) giving the unit's
  * requester id (offset 4) and register base (offset 8). */
@@ -270,19 +273,17 @@ static bool ivrs_find(paddr_t *base, uint16_t *devid)
     return found;
 }
 
-void iommu_init(void)
+const struct iommu_ops *amdvi_probe(void)
 {
     paddr_t base = 0;
     uint16_t self = 0;
-    if (!ivrs_find(&base, &self)) {
-        pr_info("iommu: none found (no IVRS table)\n");
-        return;
-    }
+    if (!ivrs_find(&base, &self))
+        return NULL;
     paddr_t dt = frame_alloc_contig(NR_DEVIDS * 32 / PAGE_SIZE, PAGE_SIZE);
     paddr_t cb = frame_alloc_zeroed(), el = frame_alloc_zeroed();
     if (!dt || !cb || !el) {
         pr_err("error: amd-iommu: no memory for its tables; not enabled\n");
-        return;
+        return NULL;
     }
     devtab = phys_to_virt(dt);
     for (size_t i = 0; i < NR_DEVIDS; i++) {
@@ -316,6 +317,5 @@ void iommu_init(void)
     pci_claim_for_hv(self);
     unit_bdf = self;
     pci_write(self, 6, 2, 1u << 11);        /* clear a stale Signaled Target Abort */
-    timer_init(&poll_timer, poll_tick, NULL);
-    timer_set(&poll_timer, now_tsc() + us_to_tsc(10000));
+    return &amdvi_ops;
 }

@@ -1,5 +1,6 @@
 /*
- * The IOMMU interface the PCI layer uses (drivers/amd_iommu*.c today; VT-d later).
+ * The IOMMU interface the PCI layer uses (drivers/iommu.c, with drivers/amd_iommu.c or
+ * drivers/vtd.c underneath).
  * A device is either translated through a domain's I/O page tables (which map exactly
  * that domain's RAM, kept in step with its p2m) or blocked. Faults are logged with the
  * device, the address and the access, and the hypervisor carries on.
@@ -12,7 +13,8 @@
 struct domain;
 struct p2m;
 
-/* Finds and enables the IOMMU from ACPI (IVRS); every device starts blocked. */
+/* Finds and enables the IOMMU from ACPI (IVRS: AMD-Vi, DMAR: VT-d); every device starts
+ * blocked. */
 void iommu_init(void);
 bool iommu_present(void);
 /* Builds the domain's I/O page tables from its p2m (once) and points the device at them. */

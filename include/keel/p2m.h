@@ -17,7 +17,7 @@ struct p2m {
     uint64_t nr_owned;            /* owned 4 KiB frames mapped (freed on destroy) */
     volatile uint64_t gen;        /* bumped whenever a mapping is removed or narrowed */
     spinlock_t lock;
-    /* Set while devices may DMA into this domain (drivers/amd_iommu*.c): called for every
+    /* Set while devices may DMA into this domain (drivers/iommu.c): called for every
      * change to owned RAM, under the lock and before an unmapped frame is freed, so that
      * the I/O page tables never point at a frame the domain no longer owns. hpa 0: gone. */
     void (*io_sync)(struct p2m *p, uint64_t gpa, paddr_t hpa, uint64_t size, unsigned perms);
