@@ -8,8 +8,8 @@
  *    are passed to the real ones, every other function reads as absent (all ones). Writes
  *    that could hurt the hypervisor are dropped: BARs (except the all-ones sizing probe
  *    and writing back the address the hypervisor mapped), the expansion ROM BAR, a
- *    bridge's bus numbers and windows, the MSI address and data (interrupts are not
- *    delegated yet).
+ *    bridge's bus numbers and windows. The MSI capability is Keel's (drivers/pci_msi.c):
+ *    the owner's address and data are shadowed, the device gets a host vector.
  *  - Port I/O to its functions' I/O BARs, performed for it (never the hypervisor's
  *    UART, never 0xCF8-0xCFF).
  */
@@ -93,6 +93,7 @@ int pci_give_devices(struct domain *d)
                         (unsigned long long)bar->base, d->id);
         }
         pd->owner = d;
+        pci_msi_probe(pd);
         given++;
         pr_info("pci: %s %04x:%04x given to domain %u (%s)%s\n", n, pd->vendor, pd->device,
                 d->id, d->name, unsafe ? (dma_capable(pd) ? ", DMA UNCONFINED" : "")
@@ -114,6 +115,7 @@ void pci_release_devices(struct domain *d)
             continue;
         /* Stop the device first: no more DMA, decoding or interrupts. */
         pci_write(pd->bdf, 4, 2, (uint16_t)pci_read(pd->bdf, 4, 2) & ~7u);
+        pci_msi_release(pd);
         iommu_block(pd->bdf);
         pd->owner = NULL;
     }
@@ -121,19 +123,6 @@ void pci_release_devices(struct domain *d)
     for (unsigned i = 0; i < MAX_OWNERS; i++)
         if (owners[i].d == d)
             owners[i].d = NULL;
-}
-
-static unsigned msi_cap(uint16_t bdf)
-{
-    if (!(pci_read(bdf, 6, 2) & (1u << 4)))
-        return 0;
-    unsigned p = pci_read(bdf, 0x34, 1) & 0xfc;
-    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
-        if (pci_read(bdf, p, 1) == 0x05)
-            return p;
-        p = pci_read(bdf, p + 1, 1) & 0xfc;
-    }
-    return 0;
 }
 
 /* May the owner write `size` bytes at `reg` of this function? */
@@ -155,9 +144,6 @@ static bool write_allowed(const struct pci_dev *pd, unsigned reg, unsigned size,
         return reg == 0x3c;      /* only the interrupt line; ROM BAR, bridge buses/windows no */
     if (reg < 0x10)
         return reg == 4 || reg == 6 || reg == 0x0c || reg == 0x0d;  /* command/status, cacheline */
-    unsigned msi = msi_cap(pd->bdf);
-    if (msi && reg + size > msi + 4 && reg < msi + 16)
-        return false;            /* the MSI address and data: hypervisor business */
     return true;
 }
 
@@ -188,7 +174,9 @@ bool pci_guest_io(struct vcpu *v, const struct vm_exit *x)
         unsigned reg = (*cf8 & 0xfc) + (port - 0xcfc);
         struct pci_dev *pd = pci_find(bdf);
         bool mine = (*cf8 & 0x80000000u) && pd && pd->owner == v->dom;
-        if (mine && x->io.in)
+        if (mine && pci_msi_access(pd, reg, size, !x->io.in, x->io.in ? &in : &out))
+            ;
+        else if (mine && x->io.in)
             in = pci_read(bdf, reg, size);
         else if (mine && write_allowed(pd, reg, size, out))
             pci_write(bdf, reg, size, out);

@@ -35,6 +35,12 @@ struct pci_dev {
     struct pci_bar bar[6];
     enum pci_owner_kind kind;
     struct domain *owner;     /* PCI_OWNER_DOMAIN: the domain it is given to, or NULL */
+    /* MSI (drivers/pci_msi.c): capability offset (0: none), 64-bit address, the host vector
+     * while enabled, the owner's address/data as it wrote them. */
+    uint8_t msi_cap, msi_hvec;
+    bool msi_64;
+    uint8_t msi_said;
+    uint8_t msi_shadow[12];
 };
 
 extern struct pci_dev pci_devs[PCI_MAX_DEVS];
@@ -55,6 +61,11 @@ void pci_claim_for_hv(uint16_t bdf);
 int pci_give_devices(struct domain *d);
 /* Domain teardown: its devices lose DMA before its memory is freed. */
 void pci_release_devices(struct domain *d);
+/* MSI: find the capability (given devices); an owner's config access to its first 16
+ * bytes (true: handled, *val read or written); teardown (device MSI off, vector freed). */
+void pci_msi_probe(struct pci_dev *pd);
+bool pci_msi_access(struct pci_dev *pd, unsigned reg, unsigned size, bool write, uint32_t *val);
+void pci_msi_release(struct pci_dev *pd);
 /* Port I/O of a guest: true if it was PCI config space or a port of a device it owns. */
 bool pci_guest_io(struct vcpu *v, const struct vm_exit *x);
 

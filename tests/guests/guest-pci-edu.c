@@ -17,14 +17,25 @@
  *     edu's DMA mask; guest-dma-victim's RAM on the host): device reads, then writes;
  *     Keel must log an IO_PAGE_FAULT for each, and what comes back must not be the
  *     victim's secret (guest-dma-victim checks its memory itself afterwards).
+ *  7. (msi=on, before the DMA steps) MSI: programs edu's MSI capability with its vector
+ *     MSI_VEC to its own x2APIC id; reads back what it wrote; first with an address that
+ *     is no interrupt address (host 1 MiB, Keel's image): a raise delivers nothing (Keel
+ *     logs that the device itself writes Keel's address); then its real address: each of
+ *     MSI_RAISES raises runs the handler exactly once; after MSI is disabled a raise
+ *     delivers nothing. Leaves MSI on for the teardown to turn off.
  */
 #include <guest/guest.h>
+#include <guest/apic.h>
+#include <guest/smp.h>
 #include <stdbool.h>
 
 #include "secret.h"
 
 #define EDU_ID       0x00
 #define EDU_LIVENESS 0x04
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE  0x60
+#define EDU_IRQ_ACK    0x64
 #define EDU_DMA_SRC  0x80
 #define EDU_DMA_DST  0x88
 #define EDU_DMA_CNT  0x90
@@ -116,6 +127,94 @@ static unsigned find_edu(void)
     return found;
 }
 
+#define MSI_VEC    0x61
+#define MSI_RAISES 100
+
+static volatile uint32_t msi_taken, msi_status;
+
+static void on_msi(unsigned vector)
+{
+    (void)vector;
+    msi_status = r32(EDU_IRQ_STATUS);
+    w32(EDU_IRQ_ACK, msi_status);
+    msi_taken++;
+    lapic_eoi();
+}
+
+static unsigned find_msi_cap(unsigned bdf)
+{
+    unsigned p = cfg_read(bdf, 0x34) & 0xfc;
+    for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
+        uint32_t h = cfg_read(bdf, p);
+        if ((h & 0xff) == 0x05)
+            return p;
+        p = (h >> 8) & 0xfc;
+    }
+    return 0;
+}
+
+/* Raise once; wait (interrupts on) until `want` handler runs in all, or a while. */
+static void raise_and_wait(uint32_t want)
+{
+    w32(EDU_IRQ_RAISE, 1);
+    sti();
+    for (uint64_t t0 = rdtsc(); msi_taken < want && rdtsc() - t0 < 200000000ull;)
+        __asm__ volatile("pause");
+    for (uint64_t t0 = rdtsc(); rdtsc() - t0 < 2000000ull;)   /* a second one would be here */
+        __asm__ volatile("pause");
+    cli();
+}
+
+static void msi(unsigned bdf)
+{
+    char on[8];
+    if (!guest_cmdline_get("msi", on, sizeof(on)) || strcmp(on, "on"))
+        return;
+    unsigned cap = find_msi_cap(bdf);
+    if (!test_check(cap != 0, "msi-cap", "edu has no MSI capability"))
+        return;
+    uint32_t ctrl = cfg_read(bdf, cap);
+    bool is64 = ctrl & (1u << 23);
+    unsigned data_reg = cap + (is64 ? 12 : 8);
+    lapic_enable();
+    irq_register(MSI_VEC, on_msi);
+
+    /* An address that is no interrupt address: Keel keeps it, the device never sees it. */
+    cfg_write(bdf, cap + 4, 0x00100000u);
+    if (is64)
+        cfg_write(bdf, cap + 8, 0);
+    cfg_write(bdf, data_reg, MSI_VEC);
+    cfg_write(bdf, cap, ctrl | (1u << 16));
+    uint32_t a = cfg_read(bdf, cap + 4), dt = cfg_read(bdf, data_reg) & 0xffff;
+    test_check(a == 0x00100000u && dt == MSI_VEC && (cfg_read(bdf, cap) & (1u << 16)),
+               "msi-readback", "address 0x%x data 0x%x control 0x%x", a, dt, cfg_read(bdf, cap));
+    raise_and_wait(1);
+    test_check(msi_taken == 0 && irq_unexpected == 0, "msi-bad-address-nothing",
+               "%u handler runs, %u unexpected interrupts", msi_taken, irq_unexpected);
+    w32(EDU_IRQ_ACK, r32(EDU_IRQ_STATUS));
+
+    /* Its own LAPIC: each raise, one handler run. */
+    cfg_write(bdf, cap + 4, 0xfee00000u | (lapic_id() & 0xff) << 12);
+    unsigned late = 0;
+    for (uint32_t i = 1; i <= MSI_RAISES; i++) {
+        raise_and_wait(i);
+        late += msi_taken != i;
+    }
+    test_check(msi_taken == MSI_RAISES && !late && msi_status == 1, "msi-delivered",
+               "%u handler runs for %u raises (%u rounds off), last status 0x%x", msi_taken,
+               MSI_RAISES, late, msi_status);
+
+    /* Disabled: a raise delivers nothing. */
+    cfg_write(bdf, cap, cfg_read(bdf, cap) & ~(1u << 16));
+    raise_and_wait(MSI_RAISES + 1);
+    test_check(msi_taken == MSI_RAISES && !(cfg_read(bdf, cap) & (1u << 16)), "msi-disabled-nothing",
+               "%u handler runs after %u raises and one while disabled", msi_taken, MSI_RAISES);
+    w32(EDU_IRQ_ACK, r32(EDU_IRQ_STATUS));
+    test_check(irq_unexpected == 0, "msi-no-stray", "%u unexpected interrupts", irq_unexpected);
+    /* Left on: the domain's teardown must turn it off and free the host vector. */
+    cfg_write(bdf, cap, cfg_read(bdf, cap) | (1u << 16));
+}
+
 static void attacks(void)
 {
     char list[64], *p = list;
@@ -168,6 +267,7 @@ void guest_main(void)
     uint32_t live = r32(EDU_LIVENESS);
     test_check((id & 0xff) == 0xed && live == ~0x12345678u, "edu-mmio",
                "id 0x%x, liveness 0x%x", id, live);
+    msi(bdf);
     char dma_on[8];
     if (guest_cmdline_get("dma", dma_on, sizeof(dma_on)) && !strcmp(dma_on, "0"))
         return;                   /* iommu=off-unsafe: unconfined DMA would hit the host */

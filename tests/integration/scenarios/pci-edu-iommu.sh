@@ -6,11 +6,15 @@
 # guest-dma-victim's 128 MiB, and beyond it) faults: Keel logs IO_PAGE_FAULT with the
 # device and address, nothing of the victim's secret comes back, and the victim finds its
 # memory intact afterwards. Domain teardown blocks the device before freeing memory.
+# MSI (msi=on): the guest's MSI address and data are shadowed, edu is programmed with a host
+# vector to CPU 0 (the log line reads the device's registers back), each raise runs the
+# guest's handler once, a disabled or misaddressed MSI delivers nothing, and teardown turns
+# the MSI the guest left on off and frees the host vector.
 NAME=pci-edu-iommu
 CMDLINE="dom0=off loglvl=info"
 MODULES=(
     "build/guests/guest-dma-victim.elf mem=128M watch=15"
-    "build/guests/guest-pci-edu.elf mem=16M devices=all attack=32,64,96,200"
+    "build/guests/guest-pci-edu.elf mem=16M devices=all msi=on attack=32,64,96,200"
 )
 TARGETS=(qemu-bios-smp1-q35 qemu-bios-smp4-q35)
 QEMU_ARGS=(-device amd-iommu -device edu)
@@ -25,6 +29,13 @@ EXPECT=(
     '\[guest-pci-edu\] PASS pci-iommu-hidden$'
     '\[guest-pci-edu\] PASS pci-bar-write-refused$'
     '\[guest-pci-edu\] PASS edu-mmio$'
+    '^pci: 00:[0-9a-f]{2}\.0 MSI on: device writes 0xfee[0-9a-f]{2}000 data 0x[4-9a-d][0-9a-f] \(host vector, CPU 0\); domain 2 asked 0x100000 data 0x61$'
+    '^pci: 00:[0-9a-f]{2}\.0 MSI dropped: domain 2.s address 0x100000 names no vCPU'
+    '\[guest-pci-edu\] PASS msi-readback$'
+    '\[guest-pci-edu\] PASS msi-bad-address-nothing$'
+    '\[guest-pci-edu\] PASS msi-delivered$'
+    '\[guest-pci-edu\] PASS msi-disabled-nothing$'
+    '\[guest-pci-edu\] PASS msi-no-stray$'
     '\[guest-pci-edu\] PASS dma-roundtrip$'
     '\[guest-pci-edu\] PASS dma-hv-image-unreachable$'
     '^amd-iommu: IO_PAGE_FAULT'
@@ -43,6 +54,10 @@ EXPECT_EXIT=success
 # AMD-Vi writes no event-log entries, so Keel's line cannot name the device and address
 # there: docs/ARCHITECTURE.md.)
 check_log() {
+    # MSI: off once by the guest, once more by the teardown, each time before the domains go.
+    local off
+    off=$(grep -c 'MSI off, host vector 0x[0-9a-f]* freed' "$1")
+    [ "$off" = 2 ] || { echo "MSI off $off times, want 2"; return 1; }
     awk '
         /\[guest-pci-edu\] DMA attack: / { if (n && !f) { print "no IO_PAGE_FAULT after attack " n; bad = 1 } n++; f = 0; next }
         /\[guest-pci-edu\] DMA attacks done/ { if (n && !f) { print "no IO_PAGE_FAULT after attack " n; bad = 1 } n = -1 }
