@@ -123,7 +123,7 @@ static unsigned size_bar(struct pci_dev *pd, unsigned i)
     uint32_t mask_lo = pci_read(pd->bdf, reg, 4);
     pci_write(pd->bdf, reg, 4, lo);
     if (!mask_lo || mask_lo == 0xffffffffu)
-        return 1;                                   /* not implemented */
+        return 1;                                   /* the device has no such BAR */
     b->io = lo & 1;
     if (b->io) {
         b->base = lo & ~3u;

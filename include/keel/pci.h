@@ -23,7 +23,7 @@ struct vm_exit;
 enum pci_owner_kind { PCI_OWNER_DOMAIN, PCI_OWNER_HV, PCI_OWNER_NONE };
 
 struct pci_bar {
-    uint64_t base, size;      /* size 0: not implemented */
+    uint64_t base, size;      /* size 0: the device has no such BAR */
     bool io, is64;
 };
 

@@ -37,7 +37,7 @@ struct grant_entry_v1 {
 /* Entries the toolstack fills before the guest runs (Xen's reserved references). */
 #define GNTTAB_RESERVED_CONSOLE  0
 #define GNTTAB_RESERVED_XENSTORE 1
-#define GTF_accept_transfer  2u    /* page transfer: not implemented by Keel */
+#define GTF_accept_transfer  2u    /* PV page transfer: GNTTABOP_transfer is -ENOSYS */
 #define GTF_transitive       3u    /* v2 only */
 #define GTF_type_mask        3u
 #define GTF_readonly         (1u << 2)   /* granter: only read access */

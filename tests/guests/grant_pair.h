@@ -19,17 +19,6 @@ struct pair_page {
     volatile uint8_t pattern[256];
 };
 
-static inline unsigned long pair_cmdline_num(const char *key, unsigned long dflt)
-{
-    char buf[16];
-    if (!guest_cmdline_get(key, buf, sizeof(buf)))
-        return dflt;
-    unsigned long v = 0;
-    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (unsigned long)(*p - '0');
-    return v;
-}
-
 /* Sleeps 1 ms at a time until cond holds or 20 s have passed; true if it held. cond is
  * evaluated once per try (it may be a hypercall). */
 #define pair_wait(cond) ({                                              \

@@ -42,17 +42,6 @@ static uint64_t rnd(void)
     return seed * 0x2545F4914F6CDD1Dull;
 }
 
-static unsigned long cmdline_num(const char *key, unsigned long dflt)
-{
-    char buf[24];
-    if (!guest_cmdline_get(key, buf, sizeof(buf)))
-        return dflt;
-    unsigned long v = 0;
-    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (unsigned long)(*p - '0');
-    return v;
-}
-
 /* A pointer argument: mostly somewhere in the scratch area, never elsewhere in our RAM
  * (page 0 aside, which we do not use). */
 static unsigned long ptr_arg(void)
@@ -238,13 +227,13 @@ void guest_main(void)
     for (unsigned i = 0, n = guest_memmap(&m); i < n; i++)
         if (m[i].addr + m[i].size > mem_top)
             mem_top = m[i].addr + m[i].size;
-    seed = cmdline_num("seed", 1) * 0x9e3779b97f4a7c15ull + 1;
+    seed = guest_cmdline_num("seed", 1) * 0x9e3779b97f4a7c15ull + 1;
     self = (domid_t)xen_domid();
     window = (mem_top + (1ull << 22)) & ~((1ull << 21) - 1);
     if (!test_check(xen_gnttab_map_frame(3, gtable) == 0, "fuzz-grant-table", "frame 3 refused"))
         return;
-    unsigned long rounds = cmdline_num("rounds", 200000);
-    gprintf("fuzz: seed %lu, %lu hypercalls\n", cmdline_num("seed", 1), rounds);
+    unsigned long rounds = guest_cmdline_num("rounds", 200000);
+    gprintf("fuzz: seed %lu, %lu hypercalls\n", guest_cmdline_num("seed", 1), rounds);
 
     for (unsigned long i = 0; i < rounds; i++) {
         if (i % 64 == 0)

@@ -19,7 +19,7 @@ static volatile uint32_t mine[1024] __attribute__((aligned(4096)));
 
 void guest_main(void)
 {
-    domid_t peer = (domid_t)pair_cmdline_num("peer", 2), self = (domid_t)xen_domid();
+    domid_t peer = (domid_t)guest_cmdline_num("peer", 2), self = (domid_t)xen_domid();
     uint64_t gpa = (guest_ram_bytes() + (1ull << 22)) & ~((1ull << 21) - 1);
     volatile uint32_t *theirs = (volatile uint32_t *)(uintptr_t)gpa;
     uint32_t h;

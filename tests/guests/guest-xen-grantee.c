@@ -24,7 +24,7 @@ static struct gnttab_copy from_peer(domid_t peer, uint32_t ref, void *dst, uint1
 
 void guest_main(void)
 {
-    domid_t peer = (domid_t)pair_cmdline_num("peer", 1);
+    domid_t peer = (domid_t)guest_cmdline_num("peer", 1);
     uint64_t gpa = (guest_ram_bytes() + (1ull << 22)) & ~((1ull << 21) - 1);
     struct pair_page *p = (struct pair_page *)(uintptr_t)gpa;
     uint32_t h = 0, h2 = 0;

@@ -22,7 +22,7 @@ static uint8_t buf[1 << 20] __attribute__((aligned(4096)));
 
 void guest_main(void)
 {
-    domid_t peer = (domid_t)pair_cmdline_num("peer", 2);
+    domid_t peer = (domid_t)guest_cmdline_num("peer", 2);
 
     if (!test_check(xen_map_shared_info(shinfo) == 0 && xen_gnttab_map(table) == 0,
                     "granter-setup", "shared_info or grant table refused"))

@@ -42,17 +42,6 @@ static const char *vendor(void)
     return guest_vendor == GUEST_VENDOR_INTEL ? "vmx" : "svm";
 }
 
-static unsigned long cmdline_num(const char *key, unsigned long dflt)
-{
-    char buf[16];
-    if (!guest_cmdline_get(key, buf, sizeof(buf)))
-        return dflt;
-    unsigned long v = 0;
-    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (unsigned long)(*p - '0');
-    return v;
-}
-
 static void same_domain_benches(void)
 {
     uint32_t p;
@@ -89,7 +78,7 @@ static void same_domain_benches(void)
 
 void guest_main(void)
 {
-    unsigned long peer = cmdline_num("peer", 2), rounds = cmdline_num("rounds", 1000);
+    unsigned long peer = guest_cmdline_num("peer", 2), rounds = guest_cmdline_num("rounds", 1000);
     uint32_t port;
     struct evtchn_status st;
 

@@ -27,20 +27,9 @@ static void on_ping(uint32_t p, void *arg)
     xen_evtchn_send(port);
 }
 
-static unsigned long cmdline_num(const char *key, unsigned long dflt)
-{
-    char buf[16];
-    if (!guest_cmdline_get(key, buf, sizeof(buf)))
-        return dflt;
-    unsigned long v = 0;
-    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (unsigned long)(*p - '0');
-    return v;
-}
-
 void guest_main(void)
 {
-    unsigned long peer = cmdline_num("peer", 1), rounds = cmdline_num("rounds", 1000);
+    unsigned long peer = guest_cmdline_num("peer", 1), rounds = guest_cmdline_num("rounds", 1000);
     struct evtchn_status st;
     long rc = -1;
 

@@ -183,6 +183,17 @@ const char *guest_cmdline_get(const char *key, char *buf, size_t size)
     return NULL;
 }
 
+unsigned long guest_cmdline_num(const char *key, unsigned long dflt)
+{
+    char buf[16];
+    if (!guest_cmdline_get(key, buf, sizeof(buf)))
+        return dflt;
+    unsigned long v = 0;
+    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    return v;
+}
+
 unsigned guest_memmap(const struct hvm_memmap_table_entry **out)
 {
     const struct hvm_memmap_table_entry *m = NULL;

@@ -33,6 +33,8 @@ const struct hvm_start_info *guest_start_info(void);   /* NULL if EBX/magic was 
 const char *guest_cmdline(void);                        /* "" if none */
 /* The value of "key=value" in the command line into buf (NUL-terminated), or NULL. */
 const char *guest_cmdline_get(const char *key, char *buf, size_t size);
+/* The decimal number after "key=" in the command line, or dflt if the key is absent. */
+unsigned long guest_cmdline_num(const char *key, unsigned long dflt);
 /* The memory map from the start info: number of entries, *out set to the table. */
 unsigned guest_memmap(const struct hvm_memmap_table_entry **out);
 /* Bytes of RAM (type 1) in the memory map. */
