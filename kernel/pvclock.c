@@ -5,6 +5,14 @@
  * update and the scale from tsc_khz; the guest extrapolates from there. Keel refreshes it
  * when the vCPU is scheduled in and when one of its timers fires, so the extrapolation
  * stays short.
+ *
+ * The guest's formula rounds down, so a record stamped at an arbitrary TSC would disagree
+ * with the one before it by up to a nanosecond, and a guest reading across the update
+ * could see time go backwards. Keel stamps each record at a whole multiple of the
+ * scale's unit since boot (2^32 ticks after the shift: a few seconds), where the
+ * arithmetic splits exactly: every record then gives exactly xen_system_time_at() for
+ * every TSC value, so time read through any record, before or after any update, is one
+ * monotonic function of the TSC.
  */
 #include <keel/pvclock.h>
 #include <keel/domain.h>
@@ -50,7 +58,7 @@ void pvclock_update(struct vcpu *v)
     if (vi) {
         struct vcpu_time_info *t = (void *)(vi + VCPU_INFO_TIME_OFFSET);
         struct pvclock_scale s = host_scale();
-        uint64_t host = rdtsc();
+        uint64_t host = pvclock_exact_stamp(rdtsc() - boot_tsc_start, s) + boot_tsc_start;
         /* Our own counter, not the guest-writable field: odd while we write. */
         uint32_t ver = v->xen.time_version + 1;
         WRITE_ONCE(t->version, ver);

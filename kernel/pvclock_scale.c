@@ -49,3 +49,11 @@ uint64_t pvclock_ns_to_ticks(uint64_t ns, uint64_t khz)
     uint64_t frac = (rest * khz + 999999) / 1000000;     /* rest < 10^6, khz < 2^40 */
     return t > UINT64_MAX - frac ? UINT64_MAX : t + frac;
 }
+
+uint64_t pvclock_exact_stamp(uint64_t ticks, struct pvclock_scale s)
+{
+    /* Ticks that become a multiple of 2^32 after the shift: there, floor(a + b) =
+     * a + floor(b) in pvclock_scale_delta, because a is a whole number of nanoseconds. */
+    unsigned bits = 32 + (s.shift < 0 ? (unsigned)-s.shift : 0);
+    return ticks & ~((1ull << bits) - 1);
+}

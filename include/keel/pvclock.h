@@ -20,6 +20,9 @@ struct pvclock_scale {
 struct pvclock_scale pvclock_scale_for_khz(uint64_t khz);
 /* ticks → ns with a scale, exactly as a guest computes it (96-bit intermediate). */
 uint64_t pvclock_scale_delta(uint64_t ticks, struct pvclock_scale s);
+/* The latest tick count <= ticks at which a record can be stamped so that extrapolating
+ * from it is exact: scale(stamp) + scale(t - stamp) == scale(t) for every t >= stamp. */
+uint64_t pvclock_exact_stamp(uint64_t ticks, struct pvclock_scale s);
 /* ns → ticks at `khz`, rounded up, saturating at UINT64_MAX. */
 uint64_t pvclock_ns_to_ticks(uint64_t ns, uint64_t khz);
 
