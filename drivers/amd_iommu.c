@@ -273,7 +273,7 @@ static bool ivrs_find(paddr_t *base, uint16_t *devid)
     return found;
 }
 
-const struct iommu_ops *amdvi_probe(void)
+const struct iommu_ops *amdvi_probe(bool intremap)
 {
     paddr_t base = 0;
     uint16_t self = 0;

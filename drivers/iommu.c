@@ -9,6 +9,7 @@
  * domains' memory are never reachable. 4 KiB leaves only: simple, and a 16 MiB guest
  * needs 8 tables.
  */
+#include <keel/cmdline.h>
 #include <keel/domain.h>
 #include <keel/frame.h>
 #include <keel/heap.h>
@@ -175,6 +176,23 @@ void iommu_domain_release(struct domain *d)
     kfree(io);
 }
 
+bool iommu_irq_remapping(void)
+{
+    return ops && ops->irq_route;
+}
+
+int iommu_msi_route(uint16_t bdf, uint8_t vector, uint32_t apic_id, uint32_t *addr,
+                    uint32_t *data)
+{
+    return iommu_irq_remapping() ? ops->irq_route(bdf, vector, apic_id, addr, data) : -1;
+}
+
+void iommu_msi_unroute(uint16_t bdf, uint8_t vector)
+{
+    if (iommu_irq_remapping())
+        ops->irq_unroute(bdf, vector);
+}
+
 void iommu_poll(void)
 {
     if (ops)
@@ -190,9 +208,10 @@ static void poll_tick(struct timer *t, void *arg)
 
 void iommu_init(void)
 {
-    ops = amdvi_probe();
+    bool intremap = !keel_opts.iommu_no_intremap;
+    ops = amdvi_probe(intremap);
     if (!ops)
-        ops = vtd_probe();
+        ops = vtd_probe(intremap);
     if (!ops) {
         pr_info("iommu: none found (no IVRS or DMAR table, or the unit is unusable)\n");
         return;

@@ -23,11 +23,19 @@ struct iommu_ops {
     /* Forgets the domain's cached translations; returns when done. */
     void (*flush_domain)(uint16_t domid);
     void (*poll)(void);
+    /* Interrupt remapping; both NULL while it is off. irq_route aims the device's entry for
+     * host `vector` at that vector on the CPU with local APIC id apic_id (fixed, edge) and
+     * gives the MSI address and data the device must be programmed with; irq_unroute
+     * removes the entry (the device's interrupts through it are then blocked). */
+    int (*irq_route)(uint16_t bdf, uint8_t vector, uint32_t apic_id, uint32_t *addr,
+                     uint32_t *data);
+    void (*irq_unroute)(uint16_t bdf, uint8_t vector);
 };
 
-/* Each finds its unit from ACPI and enables it with every device blocked; NULL: none. */
-const struct iommu_ops *amdvi_probe(void);
-const struct iommu_ops *vtd_probe(void);
+/* Each finds its unit from ACPI and enables it with every device blocked — their DMA,
+ * and, if `intremap` and the unit can, their interrupts; NULL: none. */
+const struct iommu_ops *amdvi_probe(bool intremap);
+const struct iommu_ops *vtd_probe(bool intremap);
 
 /* Writes the cache lines holding [p, p+len) back to memory (for a unit that does not
  * snoop the CPU caches), then fences. */

@@ -5,7 +5,10 @@
  * reach the device: they would let it make the device write anywhere (the address is a
  * plain bus write) or hit any host vector. Keel keeps them in a shadow the owner reads
  * back, and when the owner sets MSI enable it programs the device with a host vector of
- * its own, aimed at the boot CPU's local APIC (physical destination, fixed, edge). On that
+ * its own, aimed at the boot CPU's local APIC (physical destination, fixed, edge) — with
+ * interrupt remapping on, through the IOMMU's remapping entry for that vector, the device
+ * being programmed with the message that names the entry (drivers/vtd_irq.c,
+ * drivers/amd_iommu_irq.c), so it cannot raise anything else. On that
  * host vector it injects the owner's vector (data bits 7:0) into the owner's vCPU whose
  * x2APIC id the owner's address names (bits 19:12); the host LAPIC is EOI'd by
  * trap_dispatch. Clearing enable, or the domain's teardown, turns the device's MSI off
@@ -13,6 +16,7 @@
  * per-vector mask bits go to the device. MSI-X and INTx are not delivered.
  */
 #include <keel/domain.h>
+#include <keel/iommu.h>
 #include <keel/pci.h>
 #include <keel/printk.h>
 #include <keel/spinlock.h>
@@ -82,6 +86,7 @@ static void msi_off_locked(struct pci_dev *pd)
     unsigned ctl = pd->msi_cap + 2;
     pci_write(pd->bdf, ctl, 2, pci_read(pd->bdf, ctl, 2) & ~(MSI_CTRL_EN | MSI_CTRL_MME));
     if (pd->msi_hvec) {
+        iommu_msi_unroute(pd->bdf, pd->msi_hvec);
         by_vector[pd->msi_hvec] = NULL;
         pr_info("pci: %02x:%02x.%x MSI off, host vector %#x freed\n", PCI_BUS(pd->bdf),
                 PCI_DEV(pd->bdf), PCI_FN(pd->bdf), pd->msi_hvec);
@@ -106,15 +111,26 @@ static void msi_on_locked(struct pci_dev *pd, uint16_t ctrl)
     bool is64 = pd->msi_64;
     uint16_t bdf = pd->bdf;
     unsigned cap = pd->msi_cap;
-    pci_write(bdf, cap + 4, 4, 0xfee00000u | (percpu_area[0].apic_id & 0xff) << 12);
+    uint32_t apic = percpu_area[0].apic_id, addr = 0xfee00000u | (apic & 0xff) << 12;
+    uint32_t data = pd->msi_hvec;                              /* fixed, edge */
+    bool remapped = iommu_irq_remapping();
+    if (remapped && iommu_msi_route(bdf, pd->msi_hvec, apic, &addr, &data) < 0) {
+        pr_warn("pci: %02x:%02x.%x: no interrupt remapping entry for CPU 0 (APIC id %u); "
+                "MSI left off\n", PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf), apic);
+        by_vector[pd->msi_hvec] = NULL;
+        pd->msi_hvec = 0;
+        return;
+    }
+    pci_write(bdf, cap + 4, 4, addr);
     if (is64)
         pci_write(bdf, cap + 8, 4, 0);
-    pci_write(bdf, cap + (is64 ? 12 : 8), 2, pd->msi_hvec);    /* fixed, edge */
+    pci_write(bdf, cap + (is64 ? 12 : 8), 2, data);
     pci_write(bdf, cap + 2, 2, (ctrl & ~MSI_CTRL_MME) | MSI_CTRL_EN);
     uint32_t gaddr;
     memcpy(&gaddr, pd->msi_shadow, 4);
-    pr_info("pci: %02x:%02x.%x MSI on: device writes %#x data %#x (host vector, CPU 0); "
+    pr_info("pci: %02x:%02x.%x MSI on: host vector %#x on CPU 0%s, device writes %#x data %#x; "
             "domain %u asked %#x data %#x\n", PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf),
+            pd->msi_hvec, remapped ? " through interrupt remapping" : "",
             pci_read(bdf, cap + 4, 4), pci_read(bdf, cap + (is64 ? 12 : 8), 2),
             pd->owner->id, gaddr, pd->msi_shadow[is64 ? 8 : 4] | pd->msi_shadow[is64 ? 9 : 5] << 8);
 }

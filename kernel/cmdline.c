@@ -168,8 +168,10 @@ int cmdline_parse(const char *cmdline, struct keel_options *o)
             if (ok)
                 strlcpy(o->pci_hide, val, sizeof(o->pci_hide));
         } else if (!strcmp(word, "iommu")) {
-            ok = !strcmp(val, "off-unsafe") || !strcmp(val, "on");
+            ok = !strcmp(val, "off-unsafe") || !strcmp(val, "no-intremap-unsafe") ||
+                 !strcmp(val, "on");
             o->iommu_off_unsafe = ok && !strcmp(val, "off-unsafe");
+            o->iommu_no_intremap = ok && !strcmp(val, "no-intremap-unsafe");
         } else {
             pr_warn("warning: cmdline: unknown option '%s'; ignored\n", word);
             bad++;

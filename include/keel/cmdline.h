@@ -16,6 +16,7 @@ struct keel_options {
     unsigned int dom0_vcpus; /* dom0_vcpus=N; 0: one */
     char pci_hide[64];       /* pci-hide=BB:DD.F[,BB:DD.F...]: devices no domain gets */
     bool iommu_off_unsafe;   /* iommu=off-unsafe: give DMA devices away without an IOMMU */
+    bool iommu_no_intremap;  /* iommu=no-intremap-unsafe: DMA confined, interrupts not */
 };
 
 extern struct keel_options keel_opts;

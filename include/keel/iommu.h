@@ -23,6 +23,13 @@ int iommu_assign(uint16_t bdf, struct domain *d);
 void iommu_block(uint16_t bdf);
 /* Frees the domain's I/O page tables (its devices must be blocked first). */
 void iommu_domain_release(struct domain *d);
+/* Interrupt remapping: whether it is on. Route: an MSI of the device for host `vector`
+ * on the CPU with local APIC id apic_id gets an entry; the address and data returned are
+ * what the device must write (0, or -1 if no entry). Unroute removes the entry. */
+bool iommu_irq_remapping(void);
+int iommu_msi_route(uint16_t bdf, uint8_t vector, uint32_t apic_id, uint32_t *addr,
+                    uint32_t *data);
+void iommu_msi_unroute(uint16_t bdf, uint8_t vector);
 /* Reads and logs pending fault events (timer). */
 void iommu_poll(void);
 
