@@ -6,6 +6,7 @@
  * (translation valid, paging mode 0, no read or write permission); set_device points one
  * at its owner's I/O page tables (built by drivers/iommu.c in this format).
  * One IOMMU (the first IVHD) covering PCI segment 0; a second unit is reported, unused.
+ * Interrupt remapping (the entries' other half) is in drivers/amd_iommu_irq.c.
  */
 #include <keel/domain.h>
 #include <keel/frame.h>
@@ -15,6 +16,7 @@
 #include <keel/string.h>
 #include <arch/acpi.h>
 #include <arch/paging.h>
+#include "amd_iommu.h"
 #include "iommu_unit.h"
 
 /* MMIO registers */
@@ -55,11 +57,10 @@
 #define EVT_IO_PAGE_FAULT    2
 #define RING_BYTES  4096               /* 256 entries of 16 bytes */
 #define RING_LEN_256 (8ull << 56)      /* log2(entries) in bits 59:56 of the base */
-#define NR_DEVIDS 65536
 
 static volatile uint8_t *mmio;
 static uint16_t unit_bdf;
-static uint64_t *devtab;               /* NR_DEVIDS * 4 quadwords */
+uint64_t *amdvi_devtab;
 static uint8_t *cmdbuf, *evtlog;
 static uint32_t cmd_tail, evt_head;
 static volatile uint64_t wait_word __aligned(8);
@@ -70,7 +71,7 @@ static uint64_t faults;
 static uint64_t rd(unsigned reg) { return *(volatile uint64_t *)(mmio + reg); }
 static void wr(unsigned reg, uint64_t v) { *(volatile uint64_t *)(mmio + reg) = v; }
 
-static void submit(uint64_t c0, uint64_t c1)
+void amdvi_submit(uint64_t c0, uint64_t c1)
 {
     uint64_t *slot = (uint64_t *)(cmdbuf + cmd_tail);
     uint32_t next = (cmd_tail + 16) % RING_BYTES;
@@ -87,11 +88,11 @@ static void submit(uint64_t c0, uint64_t c1)
 }
 
 /* COMPLETION_WAIT with a store: when the word changes, every earlier command is done. */
-static void wait_done(void)
+void amdvi_wait_done(void)
 {
     uint64_t seq = ++wait_seq;
     paddr_t pa = virt_to_phys((const void *)&wait_word);
-    submit(pa | (1ull << 0) | (CMD_COMPLETION_WAIT << 60), seq);
+    amdvi_submit(pa | (1ull << 0) | (CMD_COMPLETION_WAIT << 60), seq);
     for (uint64_t spins = 0; READ_ONCE(wait_word) != seq; spins++) {
         if (spins > 100000000) {
             pr_err("error: amd-iommu: COMPLETION_WAIT never completed\n");
@@ -101,15 +102,18 @@ static void wait_done(void)
     }
 }
 
+void amdvi_lock(unsigned long *flags) { *flags = spin_lock_irqsave(&lock); }
+void amdvi_unlock(unsigned long flags) { spin_unlock_irqrestore(&lock, flags); }
+
 static void inv_devtab_entry(uint16_t devid)
 {
-    submit(devid | (CMD_INV_DEVTAB_ENTRY << 60), 0);
+    amdvi_submit(devid | (CMD_INV_DEVTAB_ENTRY << 60), 0);
 }
 
 /* All pages of a domain: S=1 with every address bit set, PDE=1 for the tables too. */
 static void inv_domain_pages(uint16_t domid)
 {
-    submit(((uint64_t)domid << 32) | (CMD_INV_IOMMU_PAGES << 60),
+    amdvi_submit(((uint64_t)domid << 32) | (CMD_INV_IOMMU_PAGES << 60),
            0x7ffffffffffff000ull | (1ull << 1) | (1ull << 0));
 }
 
@@ -117,26 +121,27 @@ static void flush_domain(uint16_t domid)
 {
     unsigned long fl = spin_lock_irqsave(&lock);
     inv_domain_pages(domid);
-    wait_done();
+    amdvi_wait_done();
     spin_unlock_irqrestore(&lock, fl);
 }
 
-/* Writes a device table entry, the valid bit last, then makes the IOMMU reread it and
- * forget the translations of both the old and the new domain. */
+/* Writes the DMA half of a device table entry, the valid bit last (the interrupt half,
+ * quadword 2, stays), then makes the IOMMU reread it and forget the translations of both
+ * the old and the new domain. */
 static void set_dte(uint16_t devid, uint64_t q0, uint16_t domid)
 {
-    uint64_t *e = &devtab[(size_t)devid * 4];
+    uint64_t *e = &amdvi_devtab[(size_t)devid * 4];
     uint16_t old = (uint16_t)e[1];
     unsigned long fl = spin_lock_irqsave(&lock);
     WRITE_ONCE(e[0], DTE_V | DTE_TV);      /* blocked while the entry changes */
     e[1] = domid;
-    e[2] = e[3] = 0;
+    e[3] = 0;
     __asm__ volatile("sfence" ::: "memory");
     WRITE_ONCE(e[0], q0);
     inv_devtab_entry(devid);
     inv_domain_pages(old);
     inv_domain_pages(domid);
-    wait_done();
+    amdvi_wait_done();
     spin_unlock_irqrestore(&lock, fl);
 }
 
@@ -233,7 +238,7 @@ static uint64_t leaf_entry(paddr_t hpa, unsigned perms)
            ((perms & P2M_W) ? AMDVI_IW : 0);
 }
 
-static const struct iommu_ops amdvi_ops = {
+static struct iommu_ops amdvi_ops = {
     .name = "amd-iommu", .levels = AMDVI_LEVELS, .nr_domids = 0xffff,
     .absent = AMDVI_ABSENT, .table = table_entry, .leaf = leaf_entry,
     .set_device = set_device, .flush_domain = flush_domain, .poll = poll,
@@ -279,23 +284,30 @@ const struct iommu_ops *amdvi_probe(bool intremap)
     uint16_t self = 0;
     if (!ivrs_find(&base, &self))
         return NULL;
-    paddr_t dt = frame_alloc_contig(NR_DEVIDS * 32 / PAGE_SIZE, PAGE_SIZE);
+    paddr_t dt = frame_alloc_contig(AMDVI_NR_DEVIDS * 32 / PAGE_SIZE, PAGE_SIZE);
     paddr_t cb = frame_alloc_zeroed(), el = frame_alloc_zeroed();
     if (!dt || !cb || !el) {
         pr_err("error: amd-iommu: no memory for its tables; not enabled\n");
         return NULL;
     }
-    devtab = phys_to_virt(dt);
-    for (size_t i = 0; i < NR_DEVIDS; i++) {
-        devtab[i * 4] = DTE_V | DTE_TV;         /* blocked: mode 0, no IR/IW */
-        devtab[i * 4 + 1] = devtab[i * 4 + 2] = devtab[i * 4 + 3] = 0;
+    amdvi_devtab = phys_to_virt(dt);
+    for (size_t i = 0; i < AMDVI_NR_DEVIDS; i++) {
+        amdvi_devtab[i * 4] = DTE_V | DTE_TV;         /* blocked: mode 0, no IR/IW */
+        amdvi_devtab[i * 4 + 1] = amdvi_devtab[i * 4 + 2] = amdvi_devtab[i * 4 + 3] = 0;
+    }
+    if (!intremap)
+        pr_warn("warning: amd-iommu: iommu=no-intremap-unsafe: interrupt remapping off; a "
+                "device can raise any vector on any CPU\n");
+    else if (amdvi_irq_init()) {
+        amdvi_ops.irq_route = amdvi_irq_route;
+        amdvi_ops.irq_unroute = amdvi_irq_unroute;
     }
     cmdbuf = phys_to_virt(cb);
     evtlog = phys_to_virt(el);
     mmio = ioremap(base, 0x4000);
 
     wr(REG_CONTROL, 0);
-    wr(REG_DEVTAB, dt | (NR_DEVIDS * 32 / PAGE_SIZE - 1));
+    wr(REG_DEVTAB, dt | (AMDVI_NR_DEVIDS * 32 / PAGE_SIZE - 1));
     wr(REG_CMDBUF, cb | RING_LEN_256);
     wr(REG_EVTLOG, el | RING_LEN_256);
     wr(REG_CMD_HEAD, 0);
@@ -307,13 +319,13 @@ const struct iommu_ops *amdvi_probe(bool intremap)
     unsigned long fl = spin_lock_irqsave(&lock);
     for (unsigned i = 0; i < pci_nr_devs; i++)
         inv_devtab_entry(pci_devs[i].bdf);
-    wait_done();
+    amdvi_wait_done();
     spin_unlock_irqrestore(&lock, fl);
     bool ok = wait_word == wait_seq;
     pr_info("amd-iommu: unit %02x:%02x.%x at %#llx enabled%s; all %u device ids blocked\n",
             PCI_BUS(self), PCI_DEV(self), PCI_FN(self), (unsigned long long)base,
             ok ? ", command buffer answers" : " BUT THE COMMAND BUFFER DOES NOT ANSWER",
-            NR_DEVIDS);
+            AMDVI_NR_DEVIDS);
     pci_claim_for_hv(self);
     unit_bdf = self;
     pci_write(self, 6, 2, 1u << 11);        /* clear a stale Signaled Target Abort */

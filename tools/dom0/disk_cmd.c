@@ -7,6 +7,12 @@
  *   disk-dma-escape <disk> <MiB>               a virtio disk reads a sector into Dom0's
  *                                              GPA <MiB> MiB, beyond its RAM: the IOMMU
  *                                              must block it (and the driver recover)
+ *   disk-msi-forge <disk> <sector> <vector>    writes a sector of 32-bit MSI data words
+ *                                              (that vector, fixed, edge), then has a
+ *                                              virtio disk read it to 0xFEE00000: the
+ *                                              device's DMA lands in the interrupt window
+ *                                              as 128 forged MSIs, which interrupt
+ *                                              remapping must block
  * The pattern is checkable from the host too: each sector starts with the text
  * "keel sector <10-digit number> seed <seed>\n". The checksum is FNV-1a (64-bit) over
  * the bytes read, in order.
@@ -118,8 +124,35 @@ static void dma_escape(const char *name, const char *mib_s)
             (unsigned long)gpa, rc);
 }
 
+static void msi_forge(const char *name, const char *sector_s, const char *vector_s)
+{
+    uint64_t sector, vector;
+    struct disk *d = disk_find(name);
+    if (!d || !number(sector_s, &sector) || !number(vector_s, &vector) || vector > 255) {
+        gprintf("usage: disk-msi-forge <virtio disk> <sector> <vector 0-255>\n");
+        return;
+    }
+    for (unsigned i = 0; i < 512; i += 4)
+        memcpy(wbuf + i, &(uint32_t){ (uint32_t)vector }, 4);
+    int rc = d->write(d, sector, wbuf, 1);
+    if (rc) {
+        gprintf("dom0: disk-msi-forge %s: write error %d\n", name, rc);
+        return;
+    }
+    rc = virtio_blk_read_to(d, sector, 0xfee00000u);
+    gprintf("dom0: disk-msi-forge %s: 128 MSI words of vector 0x%02lx sent to 0xfee00000: "
+            "request ended, status %d\n", name, (unsigned long)vector, rc);
+}
+
 int disk_cmd(int argc, char **argv)
 {
+    if (!strcmp(argv[0], "disk-msi-forge")) {
+        if (argc == 4)
+            msi_forge(argv[1], argv[2], argv[3]);
+        else
+            gprintf("usage: disk-msi-forge <virtio disk> <sector> <vector 0-255>\n");
+        return 1;
+    }
     if (!strcmp(argv[0], "disk-dma-escape")) {
         if (argc == 3)
             dma_escape(argv[1], argv[2]);

@@ -7,7 +7,8 @@
  *   xs-wait <path> <s>   (until the node exists) | send <dom> <text>   (a line to its console)
  *   expect <dom> <text> <s>   (until a line of its console contains the text)
  *   stopwatch [name]   (start; or print the instructions since as a BENCH line)
- *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c)
+ *   disk-test | disk-sum <disk> <sector> <count> [seed]   (disk_cmd.c; and two attacks
+ *   for tests: disk-dma-escape, disk-msi-forge)
  *   disk-ram <name> <MiB> [module]   (a RAM disk for the block backend, as configs'
  *   disk = [...]; zeroed, or starting with a module's bytes)
  * <dom> is an id or a name. The same lines come from the rc script (run at start) and
@@ -391,7 +392,8 @@ int shell_run_line(char *line)
                 "  vcpu-pin <dom> <vcpu> <cpu>, wait <dom> [s], sleep <ms>, echo <text>, poweroff,\n"
                 "  xs-read <path>, xs-write <path> <value>, xs-rm <path>, send <dom> <text>,\n"
                 "  expect <dom> <text> <s>, bench <cfg>, stopwatch [name], disk-ram <name> <MiB>,\n"
-                "  disk-test <disk> <sector> <count> [seed], disk-sum <disk> <sector> <count> [seed]\n");
+                "  disk-test <disk> <sector> <count> [seed], disk-sum <disk> <sector> <count> [seed],\n"
+                "  disk-dma-escape <disk> <MiB>, disk-msi-forge <disk> <sector> <vector>\n");
     } else {
         gprintf("dom0: unknown command or wrong arguments: %s (try 'help')\n", c);
     }
