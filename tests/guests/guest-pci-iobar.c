@@ -1,0 +1,143 @@
+/*
+ * guest-pci-iobar: the device owner (devices=all, iommu=off-unsafe: the IDE function is
+ * DMA-capable) does port I/O on an I/O BAR of its own: the PIIX IDE function's bus-master
+ * registers (class 0101, BAR4, 16 ports). Keel opens those ports in the domain's I/O
+ * permission map, so the accesses must not exit.
+ * Command line: bitmap=0 (the control run, Keel told to emulate those ports instead:
+ * selftest=no-io-bitmap) flips the expectation of the cost test.
+ *  1. Finds the IDE function through 0xCF8/0xCFC, turns on its I/O decoding.
+ *  2. Status register (BAR4+2): bits 5 and 6 (drive DMA capable) set, read back, cleared,
+ *     read back. Command register (BAR4+0): bit 3 (direction; bit 0, start, stays 0: no
+ *     DMA) written and read back. PRD table address (BAR4+4, dword) written, read back
+ *     as dword and as its upper word.
+ *  3. No exit: a BAR port read costs far less than a read of a port that exits (COM1's
+ *     LSR). The scenario also rejects Keel's "emulated (no I/O bitmap)" line.
+ *  4. Refused: COM1 (0x3f8-0x3ff, Keel's console) reads all ones, writes never reach the
+ *     console; a dword read that straddles the end of BAR4 (the last two ports are ours,
+ *     the next two are not) reads all ones instead of the PRD address's upper half.
+ */
+#include <guest/guest.h>
+#include <stdbool.h>
+
+#define BM_CMD    0
+#define BM_STATUS 2
+#define BM_PRD    4
+#define BM_PRD1   12                 /* the secondary channel's PRD table address */
+#define ST_DMA_CAPABLE 0x60u         /* drive 0 and drive 1 DMA capable */
+#define CMD_READ  0x08u
+#define COST_READS 200
+
+static const char leak_probe[] = "IOBAR-SERIAL-LEAK";
+
+static uint32_t cfg_read(unsigned bdf, unsigned reg)
+{
+    outl(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
+    return inl(0xcfc);
+}
+
+static void cfg_write(unsigned bdf, unsigned reg, uint32_t v)
+{
+    outl(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
+    outl(0xcfc, v);
+}
+
+/* Is `port` in an I/O BAR of any function other than (ide, bar 4)? */
+static bool in_other_bar(unsigned ide, unsigned port)
+{
+    for (unsigned bdf = 0; bdf < 256; bdf++) {
+        if ((cfg_read(bdf, 0) & 0xffff) == 0xffff || (cfg_read(bdf, 0x0c) >> 16 & 0x7f))
+            continue;                                  /* absent, or not a type 0 header */
+        for (unsigned b = 0; b < 6; b++) {
+            uint32_t bar = cfg_read(bdf, 0x10 + 4 * b);
+            if (!(bar & 1) || (bdf == ide && b == 4))
+                continue;
+            cfg_write(bdf, 0x10 + 4 * b, 0xffffffffu);
+            uint32_t size = ~(cfg_read(bdf, 0x10 + 4 * b) & 0xfffcu & 0xffffu) + 1;
+            cfg_write(bdf, 0x10 + 4 * b, bar);
+            if (port >= (bar & ~3u) && port < (bar & ~3u) + (size & 0xffffu))
+                return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t cost(uint16_t port)
+{
+    uint64_t t = rdtsc();
+    for (unsigned i = 0; i < COST_READS; i++)
+        (void)inb(port);
+    return rdtsc() - t;
+}
+
+void guest_main(void)
+{
+    bool bitmap = guest_cmdline_num("bitmap", 1);
+    unsigned ide = 0x100;
+    for (unsigned bdf = 0; bdf < 256 && ide == 0x100; bdf++)
+        if ((cfg_read(bdf, 0) & 0xffff) != 0xffff && cfg_read(bdf, 8) >> 16 == 0x0101)
+            ide = bdf;
+    if (!test_check(ide != 0x100, "iobar-find-ide", "no IDE function (class 0101) on bus 0"))
+        guest_done();
+    uint32_t bar4 = cfg_read(ide, 0x20);
+    uint16_t base = (uint16_t)(bar4 & 0xfffc);
+    if (!test_check((bar4 & 1) && base, "iobar-bar4", "BAR4 0x%x: not an assigned I/O BAR", bar4))
+        guest_done();
+    gprintf("IDE at 00:%02x.%x, bus-master registers at 0x%x\n", ide >> 3, ide & 7, base);
+    cfg_write(ide, 4, (cfg_read(ide, 4) & 0xffff) | 1);          /* I/O space decoding */
+
+    uint8_t st = inb(base + BM_STATUS);
+    outb(base + BM_STATUS, (uint8_t)((st & ~7u) | ST_DMA_CAPABLE));  /* bits 1,2 are W1C */
+    uint8_t set = inb(base + BM_STATUS);
+    outb(base + BM_STATUS, (uint8_t)(st & ~7u & ~ST_DMA_CAPABLE));
+    uint8_t clr = inb(base + BM_STATUS);
+    test_check((set & ST_DMA_CAPABLE) == ST_DMA_CAPABLE && !(clr & ST_DMA_CAPABLE),
+               "iobar-status-rw", "status 0x%x, after setting bits 5,6: 0x%x, after clearing: 0x%x",
+               st, set, clr);
+    outb(base + BM_STATUS, (uint8_t)(st & ~7u));
+
+    outb(base + BM_CMD, CMD_READ);
+    uint8_t cmd = inb(base + BM_CMD);
+    outb(base + BM_CMD, 0);
+    uint8_t cmd0 = inb(base + BM_CMD);
+    test_check((cmd & 0x09) == CMD_READ && !(cmd0 & 0x09), "iobar-command-rw",
+               "command after writing 0x%x: 0x%x, after writing 0: 0x%x", CMD_READ, cmd, cmd0);
+
+    outl(base + BM_PRD, 0x00abcd00u);
+    uint32_t prd = inl(base + BM_PRD);
+    outl(base + BM_PRD1, 0x12345670u);
+    uint16_t hi = inw(base + BM_PRD1 + 2);
+    test_check(prd == 0x00abcd00u && hi == 0x1234, "iobar-prd-dword",
+               "PRD address read back 0x%x (wrote 0x00abcd00), secondary upper word 0x%x "
+               "(wrote 0x1234....)", prd, hi);
+
+    /* Keel's console UART: every access exits and is refused. */
+    uint64_t direct = cost(base + BM_STATUS), exiting = cost(0x3fd);
+    gprintf("%u reads: BAR port %llu TSC ticks, COM1 LSR %llu\n", COST_READS,
+            (unsigned long long)direct, (unsigned long long)exiting);
+    if (bitmap)
+        test_check(direct * 4 < exiting, "iobar-no-exit",
+                   "BAR port reads cost %llu, exiting reads %llu: not 4 times cheaper",
+                   (unsigned long long)direct, (unsigned long long)exiting);
+    else
+        test_check(direct * 4 >= exiting, "iobar-emulated-control",
+                   "BAR port reads cost %llu, exiting reads %llu: emulated reads too cheap",
+                   (unsigned long long)direct, (unsigned long long)exiting);
+
+    uint8_t lsr = inb(0x3fd);
+    test_check(lsr == 0xff, "iobar-com1-refused", "inb(0x3fd) = 0x%x, expected 0xff", lsr);
+    for (const char *p = leak_probe; *p; p++)
+        outb(0x3f8, (uint8_t)*p);
+    outb(0x3f8, '\n');
+    test_pass("iobar-com1-write-dropped");             /* the scenario checks the console */
+
+    if (in_other_bar(ide, base + 16u)) {
+        test_note("iobar-straddle", "port 0x%x is in another BAR of ours", base + 16u);
+    } else {
+        uint32_t s = inl(base + 14);
+        test_check(s == 0xffffffffu, "iobar-straddle-refused",
+                   "inl(0x%x) across the end of BAR4 = 0x%x, expected 0xffffffff", base + 14, s);
+    }
+    outl(base + BM_PRD, 0);
+    outl(base + BM_PRD1, 0);
+    guest_done();
+}
