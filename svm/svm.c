@@ -1,6 +1,7 @@
 /*
  * AMD-V backend: SVM enabled per CPU, one VMCB per vCPU, ASIDs per CPU, IOPM and MSRPM
- * that intercept everything except the MSRs whose state lives in the VMCB itself.
+ * that intercept everything except the MSRs whose state lives in the VMCB itself (and a
+ * device owner's I/O BAR ports, in an IOPM of its own).
  * Policy (what an exit means for the guest) is kernel/'s; this file only knows SVM.
  */
 #include "svm.h"
@@ -15,7 +16,7 @@
 
 struct svm_features svm_feat;
 static struct svm_cpu svm_cpus[MAX_CPUS];
-static paddr_t iopm_pa, msrpm_pa;        /* shared by every vCPU: deny by default */
+static paddr_t iopm_pa, msrpm_pa;        /* shared (IOPM: by domains with no own one): deny */
 
 bool svm_supported(void)
 {
