@@ -4,7 +4,10 @@
  * registers (class 0101, BAR4, 16 ports). Keel opens those ports in the domain's I/O
  * permission map, so the accesses must not exit.
  * Command line: bitmap=0 (the control run, Keel told to emulate those ports instead:
- * selftest=no-io-bitmap) flips the expectation of the cost test.
+ * selftest=no-io-bitmap) flips the expectation of the cost test. owner=0 (the default in
+ * guest-pci-iobar-peer): this domain is not the owner (a second module): it only checks that ports 0xc000-0xc0ff, where the
+ * firmware put the owner's I/O BARs, all read as all ones (they exit and are refused:
+ * the owner's permission map is not shared).
  *  1. Finds the IDE function through 0xCF8/0xCFC, turns on its I/O decoding.
  *  2. Status register (BAR4+2): bits 5 and 6 (drive DMA capable) set, read back, cleared,
  *     read back. Command register (BAR4+0): bit 3 (direction; bit 0, start, stays 0: no
@@ -26,6 +29,9 @@
 #define ST_DMA_CAPABLE 0x60u         /* drive 0 and drive 1 DMA capable */
 #define CMD_READ  0x08u
 #define COST_READS 200
+#ifndef IOBAR_OWNER_DEFAULT
+#define IOBAR_OWNER_DEFAULT 1
+#endif
 
 static const char leak_probe[] = "IOBAR-SERIAL-LEAK";
 
@@ -69,9 +75,22 @@ static uint64_t cost(uint16_t port)
     return rdtsc() - t;
 }
 
+static void not_owner(void)
+{
+    unsigned seen = 0;
+    for (unsigned port = 0xc000; port < 0xc100; port++)
+        if (inb((uint16_t)port) != 0xff || (!(port & 3) && inl((uint16_t)port) != 0xffffffffu))
+            seen++;
+    test_check(seen == 0, "iobar-unowned-refused",
+               "%u ports in 0xc000-0xc0ff answered a domain that owns no device", seen);
+    guest_done();
+}
+
 void guest_main(void)
 {
     bool bitmap = guest_cmdline_num("bitmap", 1);
+    if (!guest_cmdline_num("owner", IOBAR_OWNER_DEFAULT))
+        not_owner();
     unsigned ide = 0x100;
     for (unsigned bdf = 0; bdf < 256 && ide == 0x100; bdf++)
         if ((cfg_read(bdf, 0) & 0xffff) != 0xffff && cfg_read(bdf, 8) >> 16 == 0x0101)
