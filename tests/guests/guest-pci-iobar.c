@@ -67,12 +67,18 @@ static bool in_other_bar(unsigned ide, unsigned port)
     return false;
 }
 
+/* The cheapest of COST_READS single reads: the emulator's thread being descheduled, or an
+ * unrelated exit, can only make some reads dearer, never the cheapest one. */
 static uint64_t cost(uint16_t port)
 {
-    uint64_t t = rdtsc();
-    for (unsigned i = 0; i < COST_READS; i++)
+    uint64_t best = UINT64_MAX;
+    for (unsigned i = 0; i < COST_READS; i++) {
+        uint64_t t = rdtsc();
         (void)inb(port);
-    return rdtsc() - t;
+        t = rdtsc() - t;
+        best = t < best ? t : best;
+    }
+    return best;
 }
 
 static void not_owner(void)
@@ -131,7 +137,7 @@ void guest_main(void)
 
     /* Keel's console UART: every access exits and is refused. */
     uint64_t direct = cost(base + BM_STATUS), exiting = cost(0x3fd);
-    gprintf("%u reads: BAR port %llu TSC ticks, COM1 LSR %llu\n", COST_READS,
+    gprintf("cheapest of %u reads: BAR port %llu TSC ticks, COM1 LSR %llu\n", COST_READS,
             (unsigned long long)direct, (unsigned long long)exiting);
     if (bitmap)
         test_check(direct * 4 < exiting, "iobar-no-exit",
