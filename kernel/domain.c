@@ -246,6 +246,7 @@ void domain_destroy(struct domain *d)
         hvm->vcpu_destroy(d->vcpus[i]);
         kfree(d->vcpus[i]);
     }
+    hvm->io_release(d);
     p2m_destroy(&d->p2m);
     d->state = DOM_DEAD;
     kfree(d);

@@ -1,6 +1,7 @@
 /*
  * AMD-V backend: SVM enabled per CPU, one VMCB per vCPU, ASIDs per CPU, IOPM and MSRPM
- * that intercept everything except the MSRs whose state lives in the VMCB itself.
+ * that intercept everything except the MSRs whose state lives in the VMCB itself (and a
+ * device owner's I/O BAR ports, in an IOPM of its own).
  * Policy (what an exit means for the guest) is kernel/'s; this file only knows SVM.
  */
 #include "svm.h"
@@ -15,7 +16,7 @@
 
 struct svm_features svm_feat;
 static struct svm_cpu svm_cpus[MAX_CPUS];
-static paddr_t iopm_pa, msrpm_pa;        /* shared by every vCPU: deny by default */
+static paddr_t iopm_pa, msrpm_pa;        /* shared (IOPM: by domains with no own one): deny */
 
 bool svm_supported(void)
 {
@@ -121,7 +122,7 @@ static int svm_vcpu_create(struct vcpu *v)
                          INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
                          INTERCEPT_ICEBP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
                          INTERCEPT_XSETBV;
-    c->iopm_base_pa = iopm_pa;
+    c->iopm_base_pa = v->dom->io_bitmap ? v->dom->io_bitmap : iopm_pa;
     c->msrpm_base_pa = msrpm_pa;
     c->vintr = VINTR_MASKING;         /* host IF, not the guest's, gates host interrupts */
     c->np_enable = 1;
@@ -138,6 +139,34 @@ static void svm_vcpu_destroy(struct vcpu *v)
     frame_free(s->vmcb_pa, 1);
     kfree(s);
     v->hw = NULL;
+}
+
+/* A domain that owns I/O BARs gets its own IOPM: a copy of the deny-all one with its
+ * ports cleared (a clear bit for every byte of an access lets it through). The VMCB
+ * clean bits are never used, so VMRUN reads the new base at the next entry. */
+static int svm_io_allow(struct domain *d, uint16_t port, unsigned count)
+{
+    if (!d->io_bitmap) {
+        paddr_t pa = frame_alloc_contig(3, PAGE_SIZE);
+        if (!pa)
+            return -1;
+        memset(phys_to_virt(pa), 0xff, 3 * PAGE_SIZE);
+        d->io_bitmap = pa;
+        for (unsigned i = 0; i < d->nr_vcpus; i++)
+            if (d->vcpus[i]->hw)
+                ((struct svm_vcpu *)d->vcpus[i]->hw)->vmcb->ctl.iopm_base_pa = pa;
+    }
+    uint8_t *pm = phys_to_virt(d->io_bitmap);
+    for (unsigned p = port; p < port + count && p <= 0xffff; p++)
+        pm[p / 8] &= (uint8_t)~(1u << (p % 8));
+    return 0;
+}
+
+static void svm_io_release(struct domain *d)
+{
+    if (d->io_bitmap)
+        frame_free(d->io_bitmap, 3);
+    d->io_bitmap = 0;
 }
 
 static void svm_intr_window(struct vcpu *v, bool on);
@@ -389,4 +418,6 @@ const struct hvm_ops svm_ops = {
     .intr_window = svm_intr_window,
     .set_tsc_offset = svm_set_tsc_offset,
     .dump = svm_dump,
+    .io_allow = svm_io_allow,
+    .io_release = svm_io_release,
 };

@@ -284,6 +284,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
         v->last_cpu = (int)cpu;
         if (unlikely(s->flush_pending || s->vpid_flush))
             flush_tlbs(s);
+        if (unlikely(s->io_bitmap != v->dom->io_bitmap))
+            vmx_io_bitmap_apply(v);
         if (read_cr2() != s->cr2)             /* CR2 is not in the VMCS */
             write_cr2(s->cr2);
         vmx_msr_load_guest(s, cpu);
@@ -402,4 +404,6 @@ const struct hvm_ops vmx_ops = {
     .intr_window = vmx_intr_window,
     .set_tsc_offset = vmx_set_tsc_offset,
     .dump = vmx_dump,
+    .io_allow = vmx_io_allow,
+    .io_release = vmx_io_release,
 };

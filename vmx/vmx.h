@@ -20,6 +20,7 @@ struct vmx_caps {
     uint32_t pin, proc, proc2, exit, entry;   /* controls every VMCS starts with */
     bool vpid;                     /* VPIDs in use */
     bool invvpid_single, invept_single;
+    bool io_bitmaps;               /* "use I/O bitmaps" may be set */
     /* CR0/CR4 bits the guest cannot choose: forced to 1 / forced to 0 in the real
      * register, shown to the guest through the read shadows. */
     uint64_t cr0_must1, cr0_must0, cr4_must1, cr4_must0;
@@ -45,6 +46,7 @@ struct vmx_vcpu {
     uint8_t vtpr;                  /* the guest's CR8 (MOV CR8 exits) */
     uint64_t cr2;                  /* the guest's CR2: not in the VMCS, live in the CPU */
     uint64_t msrs[NR_SWAP_MSRS];   /* guest values of the swapped MSRs */
+    paddr_t io_bitmap;             /* the I/O bitmaps the VMCS uses, 0: unconditional exits */
 };
 
 struct vmx_cpu {
@@ -76,6 +78,10 @@ paddr_t vmx_msr_bitmap(void);
 void vmx_msr_save_host(unsigned cpu);
 void vmx_msr_load_guest(struct vmx_vcpu *s, unsigned cpu);
 void vmx_msr_save_guest(struct vmx_vcpu *s, unsigned cpu);
+/* vmx_io.c */
+void vmx_io_bitmap_apply(struct vcpu *v);   /* on the current VMCS */
+int vmx_io_allow(struct domain *d, uint16_t port, unsigned count);
+void vmx_io_release(struct domain *d);
 /* vpid.c */
 uint16_t vpid_alloc(void);
 void vpid_free(uint16_t vpid);

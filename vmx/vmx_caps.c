@@ -91,7 +91,7 @@ bool vmx_caps_read(void)
                          PROC_SECONDARY | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
                          PROC_TSC_OFFSETTING;
     /* CR3 accesses and INVLPG belong to the guest under EPT; I/O goes through
-     * unconditional exiting (no bitmaps); the guest's TPR is virtualized through CR8
+     * unconditional exiting (bitmaps only for device owners, vmx_io.c); the guest's TPR is virtualized through CR8
      * exits, not the TPR shadow. */
     uint32_t proc_forbid = PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
                            PROC_INVLPG_EXITING | PROC_IO_BITMAPS | PROC_TPR_SHADOW |
@@ -108,6 +108,10 @@ bool vmx_caps_read(void)
                 proc_need | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, proc_need, proc_forbid,
                 &c->proc))
         return false;
+
+    /* Domains given I/O BARs switch their vCPUs to I/O bitmaps (vmx_io.c) if possible. */
+    c->io_bitmaps = (rdmsr(tru ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS) >> 32) &
+                    PROC_IO_BITMAPS;
 
     /* Secondary controls: IA32_VMX_PROCBASED_CTLS2 exists (we just checked the primary
      * controls can enable them). */

@@ -81,6 +81,7 @@ struct domain {
     uint64_t max_pages;                /* the most RAM frames it may hold (p2m.nr_owned) */
     uint64_t max_gfn;                  /* the highest GFN it ever had RAM at */
     uint64_t tsc_offset;               /* guest TSC = host TSC + tsc_offset (all vCPUs) */
+    paddr_t io_bitmap;                 /* its own I/O permission map (backend format), 0: none */
     unsigned nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
     /* The console line being assembled from console_io writes. */

@@ -9,6 +9,7 @@
 #include <keel/types.h>
 
 struct vcpu;
+struct domain;
 
 /* Generic exit reasons: what happened, in the vendor-neutral sense. */
 enum exit_reason {
@@ -123,6 +124,12 @@ struct hvm_ops {
     /* The guest's TSC = host TSC + offset. */
     void (*set_tsc_offset)(struct vcpu *v, uint64_t offset);
     void (*dump)(struct vcpu *v);            /* guest state, for diagnostics */
+    /* Port I/O the domain may do without an exit (its own I/O BARs): the first call
+     * gives it a private permission map (d->io_bitmap), which every vCPU of it uses from
+     * its next entry on; other domains share the deny-all one. -1: no memory (the ports
+     * keep exiting). io_release frees the map, after the vCPUs are gone. */
+    int (*io_allow)(struct domain *d, uint16_t port, unsigned count);
+    void (*io_release)(struct domain *d);
 };
 
 extern const struct hvm_ops *hvm;
