@@ -14,7 +14,6 @@
 struct timer_cpu {
     spinlock_t lock;
     struct timer *head;        /* sorted by deadline */
-    struct timer *volatile running;   /* the callback being run right now (no lock held) */
 };
 static struct timer_cpu timer_cpus[MAX_CPUS];
 
@@ -27,6 +26,7 @@ void timer_init(struct timer *t, timer_fn fn, void *arg)
     t->arg = arg;
     t->next = NULL;
     t->cpu = 0;
+    t->running_on = 0;
     t->deadline = 0;
 }
 
@@ -62,13 +62,17 @@ static void unlink_locked(struct timer_cpu *tc, struct timer *t)
     t->cpu = 0;
 }
 
-/* Waits until t's callback is not running on any CPU: after timer_stop returns, the
- * memory holding t (a vCPU's, say) may be freed. */
+/* Waits until t's callback is not running on another CPU: after timer_stop returns, the
+ * memory holding t (a vCPU's, say) may be freed. The timer itself says where its callback
+ * runs, so this is one load on the scheduler's path (every switch stops and re-arms the
+ * time slice), not a scan of every CPU. A callback that runs on this CPU is the caller. */
 static void wait_not_running(struct timer *t)
 {
-    for (unsigned c = 0; c < MAX_CPUS; c++)
-        while (READ_ONCE(timer_cpus[c].running) == t && c != smp_processor_id())
-            __asm__ volatile("pause" ::: "memory");
+    int on = READ_ONCE(t->running_on);
+    if (!on || on == (int)smp_processor_id() + 1)
+        return;
+    while (READ_ONCE(t->running_on))
+        __asm__ volatile("pause" ::: "memory");
 }
 
 void timer_stop(struct timer *t)
@@ -120,11 +124,16 @@ static void timer_irq(struct trap_frame *tf)
         unlink_locked(tc, t);
         /* The callback may re-arm its timer: call it without the lock, and say which one
          * runs, so that timer_stop can wait for it to finish. */
-        tc->running = t;
+        int me = (int)smp_processor_id() + 1;
+        WRITE_ONCE(t->running_on, me);
         spin_unlock(&tc->lock);
         t->fn(t, t->arg);
+        /* Last touch of t: once timer_stop on another CPU sees 0, t may be freed. Unless
+         * the callback's re-arm already moved it elsewhere and another CPU runs it now
+         * (timer_set waited for this one first, so the newer value is not ours). */
+        __atomic_compare_exchange_n(&t->running_on, &me, 0, false, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED);
         spin_lock(&tc->lock);
-        tc->running = NULL;
         now = rdtsc();
     }
     program(tc);

@@ -16,6 +16,7 @@ struct timer {
     void *arg;
     struct timer *next;
     int cpu;                    /* 1 + the CPU whose list it is on; 0: not armed */
+    int running_on;             /* 1 + the CPU running its callback right now; 0: none */
 };
 
 void timer_init(struct timer *t, timer_fn fn, void *arg);
