@@ -6,7 +6,7 @@
  * one the entry names). Compatibility-format requests, which carry their own vector and
  * destination as on a machine without remapping, are blocked (GCMD.CFI stays clear). So a
  * device a domain drives, or a DMA write it is made to aim at the interrupt window
- * 0xFEEx_xxxx, can raise only the vectors Keel gave it, and nothing else: a bad request is
+ * 0xFEE00000-0xFEEFFFFF, can raise only the vectors Keel gave it: a bad request is
  * recorded as a fault (drivers/vtd.c logs it) and dropped.
  *
  * One table for every unit, indexed by host vector: drivers/pci_msi.c gives each enabled

@@ -25,6 +25,7 @@
  *     delivers nothing. Leaves MSI on for the teardown to turn off.
  */
 #include <guest/guest.h>
+#include <guest/pci_cfg.h>
 #include <guest/apic.h>
 #include <guest/smp.h>
 #include <stdbool.h>
@@ -52,20 +53,6 @@ static uint8_t page_a[4096] __attribute__((aligned(4096)));
 static uint8_t page_b[4096] __attribute__((aligned(4096)));
 static volatile uint8_t *edu;
 
-static inline void outl_(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline uint32_t inl_(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-static uint32_t cfg_read(unsigned bdf, unsigned reg)
-{
-    outl_(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
-    return inl_(0xcfc);
-}
-
-static void cfg_write(unsigned bdf, unsigned reg, uint32_t v)
-{
-    outl_(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
-    outl_(0xcfc, v);
-}
 
 static uint32_t r32(unsigned off) { return *(volatile uint32_t *)(edu + off); }
 static void w32(unsigned off, uint32_t v) { *(volatile uint32_t *)(edu + off) = v; }
@@ -104,10 +91,10 @@ static unsigned find_edu(void)
     for (unsigned dev = 0; dev < 32; dev++)
         for (unsigned fn = 0; fn < 8; fn++) {
             unsigned bdf = (dev << 3) | fn;
-            uint32_t id = cfg_read(bdf, 0);
+            uint32_t id = pci_cfg_read32(bdf, 0);
             if ((id & 0xffff) == 0xffff)
                 continue;
-            uint32_t cls = cfg_read(bdf, 8) >> 8;
+            uint32_t cls = pci_cfg_read32(bdf, 8) >> 8;
             gprintf("pci 00:%02x.%x %04x:%04x class %06x\n", dev, fn, id & 0xffff, id >> 16, cls);
             n++;
             if (id == 0x11e81234u)
@@ -143,9 +130,9 @@ static void on_msi(unsigned vector)
 
 static unsigned find_msi_cap(unsigned bdf)
 {
-    unsigned p = cfg_read(bdf, 0x34) & 0xfc;
+    unsigned p = pci_cfg_read32(bdf, 0x34) & 0xfc;
     for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
-        uint32_t h = cfg_read(bdf, p);
+        uint32_t h = pci_cfg_read32(bdf, p);
         if ((h & 0xff) == 0x05)
             return p;
         p = (h >> 8) & 0xfc;
@@ -173,28 +160,28 @@ static void msi(unsigned bdf)
     unsigned cap = find_msi_cap(bdf);
     if (!test_check(cap != 0, "msi-cap", "edu has no MSI capability"))
         return;
-    uint32_t ctrl = cfg_read(bdf, cap);
+    uint32_t ctrl = pci_cfg_read32(bdf, cap);
     bool is64 = ctrl & (1u << 23);
     unsigned data_reg = cap + (is64 ? 12 : 8);
     lapic_enable();
     irq_register(MSI_VEC, on_msi);
 
     /* An address that is no interrupt address: Keel keeps it, the device never sees it. */
-    cfg_write(bdf, cap + 4, 0x00100000u);
+    pci_cfg_write32(bdf, cap + 4, 0x00100000u);
     if (is64)
-        cfg_write(bdf, cap + 8, 0);
-    cfg_write(bdf, data_reg, MSI_VEC);
-    cfg_write(bdf, cap, ctrl | (1u << 16));
-    uint32_t a = cfg_read(bdf, cap + 4), dt = cfg_read(bdf, data_reg) & 0xffff;
-    test_check(a == 0x00100000u && dt == MSI_VEC && (cfg_read(bdf, cap) & (1u << 16)),
-               "msi-readback", "address 0x%x data 0x%x control 0x%x", a, dt, cfg_read(bdf, cap));
+        pci_cfg_write32(bdf, cap + 8, 0);
+    pci_cfg_write32(bdf, data_reg, MSI_VEC);
+    pci_cfg_write32(bdf, cap, ctrl | (1u << 16));
+    uint32_t a = pci_cfg_read32(bdf, cap + 4), dt = pci_cfg_read32(bdf, data_reg) & 0xffff;
+    test_check(a == 0x00100000u && dt == MSI_VEC && (pci_cfg_read32(bdf, cap) & (1u << 16)),
+               "msi-readback", "address 0x%x data 0x%x control 0x%x", a, dt, pci_cfg_read32(bdf, cap));
     raise_and_wait(1);
     test_check(msi_taken == 0 && irq_unexpected == 0, "msi-bad-address-nothing",
                "%u handler runs, %u unexpected interrupts", msi_taken, irq_unexpected);
     w32(EDU_IRQ_ACK, r32(EDU_IRQ_STATUS));
 
     /* Its own LAPIC: each raise, one handler run. */
-    cfg_write(bdf, cap + 4, 0xfee00000u | (lapic_id() & 0xff) << 12);
+    pci_cfg_write32(bdf, cap + 4, 0xfee00000u | (lapic_id() & 0xff) << 12);
     unsigned late = 0;
     for (uint32_t i = 1; i <= MSI_RAISES; i++) {
         raise_and_wait(i);
@@ -205,14 +192,14 @@ static void msi(unsigned bdf)
                MSI_RAISES, late, msi_status);
 
     /* Disabled: a raise delivers nothing. */
-    cfg_write(bdf, cap, cfg_read(bdf, cap) & ~(1u << 16));
+    pci_cfg_write32(bdf, cap, pci_cfg_read32(bdf, cap) & ~(1u << 16));
     raise_and_wait(MSI_RAISES + 1);
-    test_check(msi_taken == MSI_RAISES && !(cfg_read(bdf, cap) & (1u << 16)), "msi-disabled-nothing",
+    test_check(msi_taken == MSI_RAISES && !(pci_cfg_read32(bdf, cap) & (1u << 16)), "msi-disabled-nothing",
                "%u handler runs after %u raises and one while disabled", msi_taken, MSI_RAISES);
     w32(EDU_IRQ_ACK, r32(EDU_IRQ_STATUS));
     test_check(irq_unexpected == 0, "msi-no-stray", "%u unexpected interrupts", irq_unexpected);
     /* Left on: the domain's teardown must turn it off and free the host vector. */
-    cfg_write(bdf, cap, cfg_read(bdf, cap) | (1u << 16));
+    pci_cfg_write32(bdf, cap, pci_cfg_read32(bdf, cap) | (1u << 16));
 }
 
 static void attacks(void)
@@ -254,11 +241,11 @@ void guest_main(void)
     unsigned bdf = find_edu();
     if (bdf == 0xffff)
         return;
-    uint32_t bar0 = cfg_read(bdf, 0x10);
-    cfg_write(bdf, 0x10, 0x00100000u);            /* at the hypervisor's image: refused */
-    test_check(cfg_read(bdf, 0x10) == bar0, "pci-bar-write-refused",
-               "BAR0 0x%x became 0x%x", bar0, cfg_read(bdf, 0x10));
-    cfg_write(bdf, 0x04, cfg_read(bdf, 0x04) | 0x6);   /* memory decoding, bus master */
+    uint32_t bar0 = pci_cfg_read32(bdf, 0x10);
+    pci_cfg_write32(bdf, 0x10, 0x00100000u);            /* at the hypervisor's image: refused */
+    test_check(pci_cfg_read32(bdf, 0x10) == bar0, "pci-bar-write-refused",
+               "BAR0 0x%x became 0x%x", bar0, pci_cfg_read32(bdf, 0x10));
+    pci_cfg_write32(bdf, 0x04, pci_cfg_read32(bdf, 0x04) | 0x6);   /* memory decoding, bus master */
     edu = (volatile uint8_t *)(uintptr_t)(bar0 & ~0xfu);
     gprintf("edu at 00:%02x.%x, BAR0 %p\n", bdf >> 3, bdf & 7, (void *)edu);
 

@@ -20,6 +20,7 @@
  *     the next two are not) reads all ones instead of the PRD address's upper half.
  */
 #include <guest/guest.h>
+#include <guest/pci_cfg.h>
 #include <stdbool.h>
 
 #define BM_CMD    0
@@ -35,31 +36,20 @@
 
 static const char leak_probe[] = "IOBAR-SERIAL-LEAK";
 
-static uint32_t cfg_read(unsigned bdf, unsigned reg)
-{
-    outl(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
-    return inl(0xcfc);
-}
-
-static void cfg_write(unsigned bdf, unsigned reg, uint32_t v)
-{
-    outl(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
-    outl(0xcfc, v);
-}
 
 /* Is `port` in an I/O BAR of any function other than (ide, bar 4)? */
 static bool in_other_bar(unsigned ide, unsigned port)
 {
     for (unsigned bdf = 0; bdf < 256; bdf++) {
-        if ((cfg_read(bdf, 0) & 0xffff) == 0xffff || (cfg_read(bdf, 0x0c) >> 16 & 0x7f))
+        if ((pci_cfg_read32(bdf, 0) & 0xffff) == 0xffff || (pci_cfg_read32(bdf, 0x0c) >> 16 & 0x7f))
             continue;                                  /* absent, or not a type 0 header */
         for (unsigned b = 0; b < 6; b++) {
-            uint32_t bar = cfg_read(bdf, 0x10 + 4 * b);
+            uint32_t bar = pci_cfg_read32(bdf, 0x10 + 4 * b);
             if (!(bar & 1) || (bdf == ide && b == 4))
                 continue;
-            cfg_write(bdf, 0x10 + 4 * b, 0xffffffffu);
-            uint32_t size = ~(cfg_read(bdf, 0x10 + 4 * b) & 0xfffcu & 0xffffu) + 1;
-            cfg_write(bdf, 0x10 + 4 * b, bar);
+            pci_cfg_write32(bdf, 0x10 + 4 * b, 0xffffffffu);
+            uint32_t size = ~(pci_cfg_read32(bdf, 0x10 + 4 * b) & 0xfffcu & 0xffffu) + 1;
+            pci_cfg_write32(bdf, 0x10 + 4 * b, bar);
             if (port >= (bar & ~3u) && port < (bar & ~3u) + (size & 0xffffu))
                 return true;
         }
@@ -99,16 +89,16 @@ void guest_main(void)
         not_owner();
     unsigned ide = 0x100;
     for (unsigned bdf = 0; bdf < 256 && ide == 0x100; bdf++)
-        if ((cfg_read(bdf, 0) & 0xffff) != 0xffff && cfg_read(bdf, 8) >> 16 == 0x0101)
+        if ((pci_cfg_read32(bdf, 0) & 0xffff) != 0xffff && pci_cfg_read32(bdf, 8) >> 16 == 0x0101)
             ide = bdf;
     if (!test_check(ide != 0x100, "iobar-find-ide", "no IDE function (class 0101) on bus 0"))
         guest_done();
-    uint32_t bar4 = cfg_read(ide, 0x20);
+    uint32_t bar4 = pci_cfg_read32(ide, 0x20);
     uint16_t base = (uint16_t)(bar4 & 0xfffc);
     if (!test_check((bar4 & 1) && base, "iobar-bar4", "BAR4 0x%x: not an assigned I/O BAR", bar4))
         guest_done();
     gprintf("IDE at 00:%02x.%x, bus-master registers at 0x%x\n", ide >> 3, ide & 7, base);
-    cfg_write(ide, 4, (cfg_read(ide, 4) & 0xffff) | 1);          /* I/O space decoding */
+    pci_cfg_write32(ide, 4, (pci_cfg_read32(ide, 4) & 0xffff) | 1);          /* I/O space decoding */
 
     uint8_t st = inb(base + BM_STATUS);
     outb(base + BM_STATUS, (uint8_t)((st & ~7u) | ST_DMA_CAPABLE));  /* bits 1,2 are W1C */

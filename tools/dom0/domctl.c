@@ -179,7 +179,7 @@ const char *dc_strerror(long rc)
     case XEN_EFAULT: return "bad address";
     case XEN_EBUSY: return "busy (the domain is running or dying)";
     case XEN_EINVAL: return "invalid argument";
-    case XEN_ENOSYS: return "not implemented";
+    case XEN_ENOSYS: return "unknown operation (Keel predates it)";
     default: return "error";
     }
 }

@@ -17,7 +17,7 @@
 #include <guest/xen_hv.h>
 
 #include "disk.h"
-#include "pci_cfg.h"
+#include <guest/pci_cfg.h>
 #include "virtio_blk.h"
 
 #define EIO    5

@@ -56,6 +56,8 @@ if [ -f /lib/modules/xen-blkfront.ko ] && insmod /lib/modules/xen-blkfront.ko; t
 fi
 if grep -qw keel.shell /proc/cmdline; then
     echo "KEEL-LINUX: shell on the console; exit it to power off"
+    # busybox's cttyhack applet opens the console as the shell's controlling terminal
+    # (job control and ^C work on hvc0), in a new session made by setsid
     setsid cttyhack sh -l
 fi
 echo "KEEL-LINUX: powering off"

@@ -1,44 +1,44 @@
 /*
- * PCI configuration space through ports 0xCF8/0xCFC (pci_cfg.h): the port pair the
- * hypervisor intercepts and filters for its device owner.
+ * PCI configuration space through ports 0xCF8/0xCFC (guest/pci_cfg.h): the port pair the
+ * hypervisor intercepts and filters for its device owner. Used by Dom0's drivers and by
+ * the test guests that own devices.
  */
 #include <guest/guest.h>
-
-#include "pci_cfg.h"
-
-static inline void out32(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline uint32_t in32(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint16_t in16(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint8_t in8(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline void out16(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+#include <guest/pci_cfg.h>
 
 static void select(unsigned bdf, unsigned reg)
 {
-    out32(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
+    outl(0xcf8, 0x80000000u | (bdf << 8) | (reg & 0xfc));
 }
 
 uint32_t pci_cfg_read32(unsigned bdf, unsigned reg)
 {
     select(bdf, reg);
-    return in32(0xcfc);
+    return inl(0xcfc);
 }
 
 uint16_t pci_cfg_read16(unsigned bdf, unsigned reg)
 {
     select(bdf, reg);
-    return in16((uint16_t)(0xcfc + (reg & 2)));
+    return inw((uint16_t)(0xcfc + (reg & 2)));
 }
 
 uint8_t pci_cfg_read8(unsigned bdf, unsigned reg)
 {
     select(bdf, reg);
-    return in8((uint16_t)(0xcfc + (reg & 3)));
+    return inb((uint16_t)(0xcfc + (reg & 3)));
+}
+
+void pci_cfg_write32(unsigned bdf, unsigned reg, uint32_t v)
+{
+    select(bdf, reg);
+    outl(0xcfc, v);
 }
 
 void pci_cfg_write16(unsigned bdf, unsigned reg, uint16_t v)
 {
     select(bdf, reg);
-    out16((uint16_t)(0xcfc + (reg & 2)), v);
+    outw((uint16_t)(0xcfc + (reg & 2)), v);
 }
 
 void pci_cfg_each(void (*fn)(unsigned bdf, uint32_t id))

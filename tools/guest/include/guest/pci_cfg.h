@@ -1,11 +1,12 @@
 /*
- * PCI configuration space from Dom0, through ports 0xCF8/0xCFC (tools/dom0/pci_cfg.c).
- * Keel intercepts these ports: Dom0's own functions read and write for real (writes
+ * PCI configuration space from a device owner (Dom0, or a test guest with devices=all),
+ * through ports 0xCF8/0xCFC (tools/guest/pci_cfg.c).
+ * Keel intercepts these ports: the owner's own functions read and write for real (writes
  * filtered), every other function reads as all ones (docs/ARCHITECTURE.md, "Devices,
  * ownership and the IOMMU"). Bus 0 only: QEMU's q35 and pc put everything there.
  */
-#ifndef DOM0_PCI_CFG_H
-#define DOM0_PCI_CFG_H
+#ifndef GUEST_PCI_CFG_H
+#define GUEST_PCI_CFG_H
 
 #include <stdint.h>
 
@@ -14,6 +15,7 @@
 uint32_t pci_cfg_read32(unsigned bdf, unsigned reg);
 uint16_t pci_cfg_read16(unsigned bdf, unsigned reg);
 uint8_t pci_cfg_read8(unsigned bdf, unsigned reg);
+void pci_cfg_write32(unsigned bdf, unsigned reg, uint32_t v);
 void pci_cfg_write16(unsigned bdf, unsigned reg, uint16_t v);
 
 /* Calls fn for each present function of bus 0 (vendor:device as vendor | device << 16). */
